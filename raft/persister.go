@@ -1,5 +1,7 @@
 package raft
 
+import "sync"
+
 // Persister is the stable storage that the test harness hands to each Raft
 // server. A server saves its Raft state and its snapshot here and reads them
 // back when it is restarted; the harness keeps the Persister of a crashed
@@ -9,9 +11,6 @@ package raft
 // from one moment beside Raft state from another. Every method copies its
 // byte slices in and out: a caller that keeps mutating a slice after Save, or
 // after a read, cannot corrupt what is stored.
-
-import "sync"
-
 type Persister struct {
 	mu        sync.Mutex
 	raftstate []byte
