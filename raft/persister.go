@@ -1,6 +1,9 @@
 package raft
 
-import "sync"
+import (
+	"bytes"
+	"sync"
+)
 
 // Persister is the stable storage that the test harness hands to each Raft
 // server. A server saves its Raft state and its snapshot here and reads them
@@ -22,29 +25,20 @@ func MakePersister() *Persister {
 	return &Persister{}
 }
 
-func clone(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	c := make([]byte, len(b))
-	copy(c, b)
-	return c
-}
-
 // Copy returns an independent Persister holding the same state and snapshot.
 // The harness uses it so that a restarted server cannot reach into the
 // storage of its previous, possibly still running, incarnation.
 func (ps *Persister) Copy() *Persister {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	return &Persister{raftstate: clone(ps.raftstate), snapshot: clone(ps.snapshot)}
+	return &Persister{raftstate: bytes.Clone(ps.raftstate), snapshot: bytes.Clone(ps.snapshot)}
 }
 
 // ReadRaftState returns a copy of the saved Raft state (nil if none).
 func (ps *Persister) ReadRaftState() []byte {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	return clone(ps.raftstate)
+	return bytes.Clone(ps.raftstate)
 }
 
 // RaftStateSize returns the length in bytes of the saved Raft state.
@@ -58,7 +52,7 @@ func (ps *Persister) RaftStateSize() int {
 func (ps *Persister) ReadSnapshot() []byte {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	return clone(ps.snapshot)
+	return bytes.Clone(ps.snapshot)
 }
 
 // SnapshotSize returns the length in bytes of the saved snapshot.
@@ -74,6 +68,6 @@ func (ps *Persister) SnapshotSize() int {
 func (ps *Persister) Save(raftstate []byte, snapshot []byte) {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	ps.raftstate = clone(raftstate)
-	ps.snapshot = clone(snapshot)
+	ps.raftstate = bytes.Clone(raftstate)
+	ps.snapshot = bytes.Clone(snapshot)
 }
