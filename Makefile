@@ -1,8 +1,10 @@
 # raftlab: common tasks. `make test` is what CI and the README's quick start run.
 GO ?= go
 PKGS ?= ./...
+# Extra flags for the raft targets, e.g. make 3A ARGS='-seed 42 -v'
+ARGS ?=
 
-.PHONY: test race vet bench
+.PHONY: test race vet bench raft 3A 3B 3C 3D chromium
 test:
 	$(GO) test $(PKGS)
 
@@ -14,3 +16,13 @@ vet:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+raft:
+	$(GO) test ./raft $(ARGS)
+
+3A 3B 3C 3D:
+	$(GO) test ./raft -run '$@' $(ARGS)
+
+# Debian's chromium, for porcupine's browser test (skipped where absent).
+chromium:
+	bash scripts/install-chromium.sh
