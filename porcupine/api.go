@@ -1,0 +1,123 @@
+package porcupine
+
+import (
+	"fmt"
+	"time"
+)
+
+// The functions in this file mirror github.com/anishathalye/porcupine v1 so
+// that code written for it works unchanged. They cannot return errors: an
+// invalid model or history makes the bool-returning functions panic (false
+// would claim a violation that was never found), and the others return
+// Unknown with an UnknownReason of Cause "invalid" carrying the error. Check
+// and CheckEventHistory return the error instead.
+
+// CheckOperations reports whether history is linearizable. It has no
+// timeout but keeps the default memory cap: false means Illegal, or that the
+// cap was reached (use Check to tell them apart).
+func CheckOperations(model Model, history []Operation) bool {
+	res, err := Check(model, history, Options{})
+	if err != nil {
+		panic(err)
+	}
+	return res.Verdict == Ok
+}
+
+// CheckOperationsTimeout is CheckOperations with a timeout (0 for none); it
+// returns Unknown if the timeout or the memory cap stops the search.
+func CheckOperationsTimeout(model Model, history []Operation, timeout time.Duration) CheckResult {
+	res, err := Check(model, history, Options{Timeout: timeout})
+	if err != nil {
+		return Unknown
+	}
+	return res.Verdict
+}
+
+// CheckOperationsVerbose is CheckOperationsTimeout that also returns the
+// information Visualize needs.
+func CheckOperationsVerbose(model Model, history []Operation, timeout time.Duration) (CheckResult, LinearizationInfo) {
+	res, err := Check(model, history, Options{Timeout: timeout, Verbose: true})
+	if err != nil {
+		return invalid(err)
+	}
+	return res.Verdict, res.Info
+}
+
+// CheckEvents is CheckOperations for an event history.
+func CheckEvents(model Model, history []Event) bool {
+	res, err := CheckEventHistory(model, history, Options{})
+	if err != nil {
+		panic(err)
+	}
+	return res.Verdict == Ok
+}
+
+// CheckEventsTimeout is CheckOperationsTimeout for an event history.
+func CheckEventsTimeout(model Model, history []Event, timeout time.Duration) CheckResult {
+	res, err := CheckEventHistory(model, history, Options{Timeout: timeout})
+	if err != nil {
+		return Unknown
+	}
+	return res.Verdict
+}
+
+// CheckEventsVerbose is CheckOperationsVerbose for an event history.
+func CheckEventsVerbose(model Model, history []Event, timeout time.Duration) (CheckResult, LinearizationInfo) {
+	res, err := CheckEventHistory(model, history, Options{Timeout: timeout, Verbose: true})
+	if err != nil {
+		return invalid(err)
+	}
+	return res.Verdict, res.Info
+}
+
+func invalid(err error) (CheckResult, LinearizationInfo) {
+	return Unknown, LinearizationInfo{unknown: &UnknownReason{Cause: "invalid", Detail: err.Error()}}
+}
+
+// Unknown returns why a check gave up and how far it got, or nil when the
+// verdict was not Unknown.
+func (li LinearizationInfo) Unknown() *UnknownReason { return li.unknown }
+
+// PartialLinearizations returns, per partition, the longest partial
+// linearizations found, each a list of indices into that partition's
+// operations in linearization order.
+func (li *LinearizationInfo) PartialLinearizations() [][][]int {
+	out := make([][][]int, len(li.partitions))
+	for i, p := range li.partitions {
+		out[i] = make([][]int, len(p.partials))
+		for j, pl := range p.partials {
+			out[i][j] = append([]int(nil), pl...)
+		}
+	}
+	return out
+}
+
+// PartialLinearizationsOperations is PartialLinearizations with the
+// operations themselves instead of indices.
+func (li *LinearizationInfo) PartialLinearizationsOperations() [][][]Operation {
+	out := make([][][]Operation, len(li.partitions))
+	for i, p := range li.partitions {
+		out[i] = make([][]Operation, len(p.partials))
+		for j, pl := range p.partials {
+			ops := make([]Operation, len(pl))
+			for k, op := range pl {
+				ops[k] = p.ops[op]
+			}
+			out[i][j] = ops
+		}
+	}
+	return out
+}
+
+// AddAnnotations adds annotations to show in the visualization.
+func (li *LinearizationInfo) AddAnnotations(annotations []Annotation) {
+	li.annotations = append(li.annotations, annotations...)
+}
+
+// String summarises an UnknownReason.
+func (r *UnknownReason) String() string {
+	if r == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("%s: %s (explored %d states, longest prefix %d in partition %d)", r.Cause, r.Detail, r.Explored, r.LongestPrefix, r.Partition)
+}

@@ -1,0 +1,205 @@
+package porcupine
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+)
+
+// DefaultMemoryLimit is the memory cap used when Options.MemoryLimit is 0.
+const DefaultMemoryLimit int64 = 1 << 30
+
+// Options control a check.
+type Options struct {
+	// Timeout stops the search after this long with an Unknown verdict.
+	// 0 means no timeout.
+	Timeout time.Duration
+	// MemoryLimit caps the estimated bytes held by the search (its caches of
+	// visited configurations and states, summed over partitions searched at
+	// once). Reaching it stops the search with an Unknown verdict instead of
+	// running out of memory. 0 means DefaultMemoryLimit; negative means no
+	// cap.
+	MemoryLimit int64
+	// Verbose fills Result.Info with what Visualize needs: every partition
+	// is searched to the end (no early exit on the first violation), and the
+	// longest partial linearizations are kept.
+	Verbose bool
+	// Parallelism is the number of partitions searched at once; 0 means
+	// GOMAXPROCS.
+	Parallelism int
+}
+
+// Result is the outcome of Check or CheckEventHistory.
+type Result struct {
+	Verdict CheckResult
+	// Unknown says why and how far, when Verdict is Unknown.
+	Unknown *UnknownReason
+	// Info is the linearization info for Visualize; with Verbose unset it
+	// holds only the partitions' operations and the Unknown reason.
+	Info LinearizationInfo
+	// Explored counts search steps (model steps tried) over all partitions.
+	Explored int64
+}
+
+// Check decides whether history is linearizable with respect to model. The
+// error is non-nil, and the Result meaningless, only for an invalid model or
+// history (see ErrInvalidModel and ErrInvalidHistory).
+func Check(model Model, history []Operation, opts Options) (Result, error) {
+	cm, err := compileModel(model)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := validateOperations(history); err != nil {
+		return Result{}, err
+	}
+	parts := [][]Operation{history}
+	if model.Partition != nil {
+		parts = model.Partition(history)
+		for _, p := range parts {
+			if err := validateOperations(p); err != nil {
+				return Result{}, fmt.Errorf("%w (after Partition)", err)
+			}
+		}
+	}
+	return run(cm, parts, opts), nil
+}
+
+// CheckEventHistory is Check for a history of call and return events.
+func CheckEventHistory(model Model, history []Event, opts Options) (Result, error) {
+	cm, err := compileModel(model)
+	if err != nil {
+		return Result{}, err
+	}
+	ops, err := eventsToOperations(history)
+	if err != nil {
+		return Result{}, err
+	}
+	parts := [][]Operation{ops}
+	if model.PartitionEvent != nil {
+		evParts := model.PartitionEvent(history)
+		parts = make([][]Operation, len(evParts))
+		for i, p := range evParts {
+			if parts[i], err = eventsToOperations(p); err != nil {
+				return Result{}, fmt.Errorf("%w (in partition %d from PartitionEvent)", err, i)
+			}
+		}
+	}
+	return run(cm, parts, opts), nil
+}
+
+// run searches the partitions, largest first, on up to Parallelism
+// goroutines. Without Verbose the first Illegal partition stops the others.
+func run(cm *compiledModel, parts [][]Operation, opts Options) Result {
+	ctl := &control{memLimit: opts.MemoryLimit, timeout: opts.Timeout}
+	if ctl.memLimit == 0 {
+		ctl.memLimit = DefaultMemoryLimit
+	}
+	if opts.Timeout > 0 {
+		t := time.AfterFunc(opts.Timeout, func() { ctl.halt(stopTimeout) })
+		defer t.Stop()
+	}
+	outcomes := make([]searchOutcome, len(parts))
+	order := make([]int, len(parts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(parts[b]) - len(parts[a]) })
+	one := func(i int) {
+		if ctl.stopped() != stopNone {
+			outcomes[i] = searchOutcome{verdict: Unknown, cause: ctl.stopped()}
+			return
+		}
+		o := newSearch(cm, ctl, i, parts[i], opts.Verbose).run()
+		if o.verdict == Illegal && !opts.Verbose {
+			ctl.halt(stopIllegal)
+		}
+		outcomes[i] = o
+	}
+	workers := opts.Parallelism
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(parts))
+	if workers <= 1 {
+		for _, i := range order {
+			one(i)
+		}
+	} else {
+		var wg sync.WaitGroup
+		jobs := make(chan int)
+		for range workers {
+			wg.Go(func() {
+				for i := range jobs {
+					one(i)
+				}
+			})
+		}
+		for _, i := range order {
+			jobs <- i
+		}
+		close(jobs)
+		wg.Wait()
+	}
+	return assemble(parts, outcomes, opts)
+}
+
+func assemble(parts [][]Operation, outcomes []searchOutcome, opts Options) Result {
+	var res Result
+	res.Verdict = Ok
+	unknownAt := -1
+	longest := 0
+	for i, o := range outcomes {
+		res.Explored += o.explored
+		longest = max(longest, o.longest)
+		switch o.verdict {
+		case Illegal:
+			res.Verdict = Illegal
+		case Unknown:
+			if o.cause != stopIllegal && (unknownAt < 0 || outcomes[unknownAt].cause == stopIllegal) {
+				unknownAt = i
+			}
+		}
+	}
+	if res.Verdict != Illegal && unknownAt >= 0 {
+		o := outcomes[unknownAt]
+		res.Verdict = Unknown
+		res.Unknown = &UnknownReason{
+			Cause:         o.cause.String(),
+			Explored:      res.Explored,
+			LongestPrefix: longest,
+			Partition:     unknownAt,
+		}
+		switch o.cause {
+		case stopTimeout:
+			res.Unknown.Detail = fmt.Sprintf("timed out after %v", opts.Timeout)
+		case stopMemory:
+			lim := opts.MemoryLimit
+			if lim == 0 {
+				lim = DefaultMemoryLimit
+			}
+			res.Unknown.Detail = fmt.Sprintf("search memory reached the cap of %s", formatBytes(lim))
+		}
+	}
+	res.Info.partitions = make([]partitionInfo, len(parts))
+	for i := range parts {
+		pi := outcomes[i].info
+		pi.ops = parts[i]
+		res.Info.partitions[i] = pi
+	}
+	res.Info.unknown = res.Unknown
+	return res
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,31 @@
+package porcupine
+
+import "fmt"
+
+// compiledModel is a Model with its optional parts resolved once, so the
+// search's inner loop never tests for nil.
+type compiledModel struct {
+	init  func() any
+	step  func(state, input, output any) (bool, any)
+	equal func(a, b any) bool
+	// hash is nil when states cannot be hashed consistently with equal (a
+	// custom Equal without Hash); the checker then compares with equal only.
+	hash func(any) uint64
+}
+
+func compileModel(m Model) (*compiledModel, error) {
+	if m.Init == nil {
+		return nil, fmt.Errorf("%w: Init is nil", ErrInvalidModel)
+	}
+	if m.Step == nil {
+		return nil, fmt.Errorf("%w: Step is nil", ErrInvalidModel)
+	}
+	c := &compiledModel{init: m.Init, step: m.Step, equal: m.Equal, hash: m.Hash}
+	if c.equal == nil {
+		c.equal = func(a, b any) bool { return a == b }
+		if c.hash == nil {
+			c.hash = defaultHash
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,261 @@
+package porcupine
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// search is the depth-first just-in-time linearization search (Wing & Gong,
+// with Lowe's memoization) over one partition. The history is a doubly linked
+// list of call and return entries in time order. Linearizing an operation
+// lifts its call and return out of the list; meeting a return at the front
+// means that operation should have been linearized already, so the search
+// backtracks. A configuration is the set of linearized operations plus the
+// model state; reaching one twice cannot lead anywhere new, so the cache
+// prunes it.
+type search struct {
+	m    *compiledModel
+	ctl  *control
+	part int
+
+	in, out []any
+	unknown []bool
+	nKnown  int
+
+	// the list: node 0 is the head sentinel, node k > 0 is entry k-1 of
+	// the time-sorted entries; the list is circular through node 0.
+	next, prev []int32
+	nodeOp     []int32 // node -> op
+	match      []int32 // call node -> return node, 0 for none; return node -> -1
+	callNode   []int32 // op -> call node
+
+	bits   bitset
+	states *stateTable
+	cache  *cache
+	stack  []frame
+
+	explored int64
+	maxDepth int
+	reported int64 // bytes already added to ctl.mem
+
+	track *tracker // nil unless verbose
+}
+
+type frame struct {
+	node  int32 // call node of the operation linearized here
+	state int32 // state handle before it
+}
+
+type searchOutcome struct {
+	verdict  CheckResult
+	cause    stopCause // why an Unknown verdict stopped
+	explored int64
+	longest  int
+	info     partitionInfo
+}
+
+const maxOps = math.MaxInt32 / 2
+
+func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbose bool) *search {
+	n := len(ops)
+	s := &search{m: m, ctl: ctl, part: part}
+	s.in = make([]any, n)
+	s.out = make([]any, n)
+	s.unknown = make([]bool, n)
+	type entry struct {
+		t   int64
+		ret bool
+		op  int32
+	}
+	entries := make([]entry, 0, 2*n)
+	for i, o := range ops {
+		s.in[i], s.out[i], s.unknown[i] = o.Input, o.Output, o.Unknown
+		entries = append(entries, entry{o.Call, false, int32(i)})
+		if !o.Unknown {
+			s.nKnown++
+			entries = append(entries, entry{o.Return, true, int32(i)})
+		}
+	}
+	// Calls sort before returns at the same instant: intervals are closed,
+	// so an operation called when another returns overlaps it.
+	slices.SortFunc(entries, func(a, b entry) int {
+		if c := cmp.Compare(a.t, b.t); c != 0 {
+			return c
+		}
+		if a.ret != b.ret {
+			if a.ret {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(a.op, b.op)
+	})
+	k := len(entries) + 1
+	s.next = make([]int32, k)
+	s.prev = make([]int32, k)
+	s.nodeOp = make([]int32, k)
+	s.match = make([]int32, k)
+	s.callNode = make([]int32, n)
+	for i := 0; i < k; i++ {
+		s.next[i] = int32((i + 1) % k)
+		s.prev[i] = int32((i + k - 1) % k)
+	}
+	for j, e := range entries {
+		node := int32(j + 1)
+		s.nodeOp[node] = e.op
+		if e.ret {
+			s.match[node] = -1
+			s.match[s.callNode[e.op]] = node
+		} else {
+			s.callNode[e.op] = node
+		}
+	}
+	s.bits = newBitset(n, zobristKeys(n))
+	s.states = newStateTable(m)
+	s.cache = newCache(len(s.bits.words), s.states)
+	if verbose {
+		s.track = newTracker(n)
+	}
+	return s
+}
+
+func (s *search) lift(call int32) {
+	s.next[s.prev[call]] = s.next[call]
+	s.prev[s.next[call]] = s.prev[call]
+	if r := s.match[call]; r > 0 {
+		s.next[s.prev[r]] = s.next[r]
+		s.prev[s.next[r]] = s.prev[r]
+	}
+}
+
+func (s *search) unlift(call int32) {
+	if r := s.match[call]; r > 0 {
+		s.next[s.prev[r]] = r
+		s.prev[s.next[r]] = r
+	}
+	s.next[s.prev[call]] = call
+	s.prev[s.next[call]] = call
+}
+
+const pollEvery = 1024
+
+// run searches for a linearization and returns Ok, Illegal, or Unknown when
+// stopped from outside (timeout, memory cap, or another partition's
+// violation).
+func (s *search) run() searchOutcome {
+	cur, _ := s.states.intern(s.m.init())
+	s.cache.insert(&s.bits, cur, true)
+	knownLeft := s.nKnown
+	node := s.next[0]
+	grew := false
+	poll := pollEvery - 1 // poll at once: a tiny memory cap must stop even a tiny search
+	verdict := Ok
+	var cause stopCause
+	for knownLeft > 0 {
+		if poll++; poll == pollEvery {
+			poll = 0
+			if cause = s.poll(); cause != stopNone {
+				verdict = Unknown
+				break
+			}
+		}
+		if s.match[node] >= 0 { // a call: try to linearize it now
+			op := s.nodeOp[node]
+			s.explored++
+			ok, nextState := s.m.step(s.states.states[cur], s.in[op], s.out[op])
+			if ok || s.unknown[op] {
+				id, fresh := s.states.intern(nextState)
+				s.bits.set(int(op))
+				if s.cache.insert(&s.bits, id, fresh) {
+					s.stack = append(s.stack, frame{node, cur})
+					cur = id
+					s.lift(node)
+					if !s.unknown[op] {
+						knownLeft--
+					}
+					if s.track != nil {
+						s.track.pushed(s.stack, s.nodeOp)
+					}
+					grew = true
+					node = s.next[0]
+					continue
+				}
+				s.bits.clear(int(op))
+				if fresh && !s.states.interns {
+					s.states.dropLast()
+				}
+			}
+			node = s.next[node]
+			continue
+		}
+		// A return: its operation had to be linearized by now. Undo the
+		// latest choice and try the next candidate after it.
+		if len(s.stack) > s.maxDepth {
+			s.maxDepth = len(s.stack)
+		}
+		if len(s.stack) == 0 {
+			verdict = Illegal
+			break
+		}
+		if grew && s.track != nil {
+			s.track.record(s.stack, s.nodeOp)
+		}
+		grew = false
+		top := s.stack[len(s.stack)-1]
+		s.stack = s.stack[:len(s.stack)-1]
+		op := s.nodeOp[top.node]
+		s.bits.clear(int(op))
+		cur = top.state
+		s.unlift(top.node)
+		if !s.unknown[op] {
+			knownLeft++
+		}
+		node = s.next[top.node]
+	}
+	if len(s.stack) > s.maxDepth {
+		s.maxDepth = len(s.stack)
+	}
+	if verdict == Ok && s.track != nil {
+		s.track.record(s.stack, s.nodeOp)
+	}
+	s.release()
+	out := searchOutcome{verdict: verdict, cause: cause, explored: s.explored, longest: s.maxDepth}
+	if s.track != nil {
+		out.info = s.track.info(s, verdict)
+	}
+	return out
+}
+
+// poll checks, every pollEvery steps, whether the search must stop, and
+// settles this search's memory with the shared account.
+func (s *search) poll() stopCause {
+	if c := s.ctl.stopped(); c != stopNone {
+		return c
+	}
+	used := s.bytes()
+	if d := used - s.reported; d != 0 {
+		s.reported = used
+		if s.ctl.addMem(d) {
+			return stopMemory
+		}
+	}
+	return stopNone
+}
+
+func (s *search) bytes() int64 {
+	b := s.cache.bytes() + s.states.bytes + int64(cap(s.stack))*8
+	if s.track != nil {
+		b += s.track.bytes
+	}
+	return b
+}
+
+// release returns this search's memory to the shared account and drops the
+// cache, which can be large, before the partition's result is assembled.
+func (s *search) release() {
+	s.ctl.addMem(-s.reported)
+	s.reported = 0
+	s.cache = nil
+	s.states = nil
+}

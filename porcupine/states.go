@@ -1,0 +1,152 @@
+package porcupine
+
+import (
+	"hash/maphash"
+	"math"
+)
+
+// stateTable gives every model state the search reaches a small integer
+// handle. When states can be hashed, equal states share one handle
+// (interning), so the memo cache compares handles instead of calling Equal,
+// and a state is kept in memory once however many cache entries refer to it.
+// Without a hash (a model with Equal but no Hash) every state gets a fresh
+// handle and the cache falls back to Equal.
+type stateTable struct {
+	m       *compiledModel
+	states  []any
+	hashes  []uint64
+	slots   []int32 // open addressing over handles; -1 is empty
+	mask    uint64
+	bytes   int64 // estimated memory held, for the memory cap
+	interns bool
+}
+
+const stateOverhead = 40 // interface, hash and slot per state, roughly
+
+func newStateTable(m *compiledModel) *stateTable {
+	t := &stateTable{m: m, interns: m.hash != nil}
+	if t.interns {
+		t.slots = make([]int32, 64)
+		for i := range t.slots {
+			t.slots[i] = -1
+		}
+		t.mask = 63
+	}
+	return t
+}
+
+// intern returns the handle of s and whether it is new.
+func (t *stateTable) intern(s any) (int32, bool) {
+	if !t.interns {
+		return t.add(s, 0), true
+	}
+	h := t.m.hash(s)
+	i := h & t.mask
+	for {
+		id := t.slots[i]
+		if id < 0 {
+			break
+		}
+		if t.hashes[id] == h && t.m.equal(t.states[id], s) {
+			return id, false
+		}
+		i = (i + 1) & t.mask
+	}
+	id := t.add(s, h)
+	t.slots[i] = id
+	if uint64(len(t.states))*4 > (t.mask+1)*3 {
+		t.grow()
+	}
+	return id, true
+}
+
+func (t *stateTable) add(s any, h uint64) int32 {
+	if len(t.states) >= math.MaxInt32 {
+		panic("porcupine: more than 2^31 distinct states")
+	}
+	t.states = append(t.states, s)
+	t.hashes = append(t.hashes, h)
+	t.bytes += stateOverhead + stateSize(s)
+	return int32(len(t.states) - 1)
+}
+
+// dropLast forgets the most recent handle when it turned out not to be
+// needed (a non-interning table whose new state hit the cache).
+func (t *stateTable) dropLast() {
+	n := len(t.states) - 1
+	t.bytes -= stateOverhead + stateSize(t.states[n])
+	t.states[n] = nil
+	t.states = t.states[:n]
+	t.hashes = t.hashes[:n]
+}
+
+func (t *stateTable) grow() {
+	size := (t.mask + 1) * 2
+	t.bytes += int64(size) * 4 / 2
+	t.slots = make([]int32, size)
+	for i := range t.slots {
+		t.slots[i] = -1
+	}
+	t.mask = size - 1
+	for id, h := range t.hashes {
+		i := h & t.mask
+		for t.slots[i] >= 0 {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = int32(id)
+	}
+}
+
+// stateSize estimates the heap a state holds beyond its interface header;
+// only the common cases matter, the rest count as small.
+func stateSize(s any) int64 {
+	switch v := s.(type) {
+	case string:
+		return int64(len(v))
+	case []byte:
+		return int64(cap(v))
+	case []int:
+		return int64(cap(v)) * 8
+	case []string:
+		n := int64(cap(v)) * 16
+		for _, x := range v {
+			n += int64(len(x))
+		}
+		return n
+	case map[string]string:
+		n := int64(48 * len(v))
+		for k, x := range v {
+			n += int64(len(k) + len(x))
+		}
+		return n
+	}
+	return 16
+}
+
+var defaultSeed = maphash.MakeSeed()
+
+// defaultHash hashes states compared with ==. Common scalar types take a fast
+// path; anything else comparable goes through maphash, which panics on an
+// incomparable state just as == would.
+func defaultHash(s any) uint64 {
+	switch v := s.(type) {
+	case int:
+		return mix64(uint64(v))
+	case int64:
+		return mix64(uint64(v))
+	case int32:
+		return mix64(uint64(v))
+	case uint64:
+		return mix64(v)
+	case bool:
+		if v {
+			return 1
+		}
+		return 2
+	case string:
+		return maphash.String(defaultSeed, v)
+	case nil:
+		return 0
+	}
+	return maphash.Comparable(defaultSeed, s)
+}
