@@ -1,0 +1,525 @@
+(function () {
+'use strict';
+
+// Layout of one operation in part.ops (see visPart in visualize.go).
+var OP_CLIENT = 0, OP_CALL = 1, OP_RET = 2, OP_CT = 3, OP_RT = 4, OP_DESC = 5,
+    OP_BEFORE = 6, OP_AFTER = 7, OP_HOME = 8, OP_POS = 9, OP_FLAGS = 10, OPK = 11;
+var F_UNKNOWN = 1, F_MISMATCH = 2, F_NEXT_LEGAL = 4;
+var ANK = 8;
+var SVGNS = 'http://www.w3.org/2000/svg';
+var LANE_H = 26, AXIS_H = 24, ANN_H = 22, LABEL_W = 120, ROW_PAD = 4;
+// An unknown-outcome operation has no return; it is drawn this many columns
+// wide (or up to where it was linearized) so it stays visible without
+// stretching over the whole row and pushing later operations into new lanes.
+var UNKNOWN_COLS = 3;
+
+var D = JSON.parse(document.getElementById('vis-data').textContent);
+var S = D.s;
+var state = { colW: 0, pinned: null, hover: null, panes: [] };
+
+function str(id) { return id >= 0 ? S[id] : ''; }
+function el(tag, attrs, parent) {
+  var e = document.createElement(tag);
+  if (attrs) for (var k in attrs) {
+    if (k === 'text') e.textContent = attrs[k]; else if (k === 'cls') e.className = attrs[k]; else e.setAttribute(k, attrs[k]);
+  }
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function sv(tag, attrs, parent) {
+  var e = document.createElementNS(SVGNS, tag);
+  if (attrs) for (var k in attrs) {
+    if (k === 'text') e.textContent = attrs[k]; else e.setAttribute(k, attrs[k]);
+  }
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function clip(s, n) { return s.length > n ? s.slice(0, Math.max(0, n - 1)) + '\u2026' : s; }
+function absTime(rel) {
+  // Base is a decimal string because int64 timestamps exceed 2^53.
+  try { return (BigInt(D.base) + BigInt(rel)).toString(); } catch (e) { return String(rel); }
+}
+function fmtRel(v) {
+  var a = Math.abs(v);
+  if (a < 10000) return String(v);
+  var units = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  for (var i = 0; i < units.length; i++) if (a >= units[i][0]) return (v / units[i][0]).toPrecision(4).replace(/\.?0+$/, '') + units[i][1];
+  return String(v);
+}
+function clientName(row) { return 'client ' + D.clients[row]; }
+
+// Per-partition geometry that does not depend on the zoom level: lanes,
+// linearization columns and which ops are on the stuck path.
+function prepare(pi) {
+  var P = D.parts[pi], ops = P.ops, n = ops.length / OPK, i, j;
+  var g = { pi: pi, P: P, n: n, lane: new Int32Array(n), end: new Int32Array(n), lpCol: new Float64Array(n),
+            inStuck: new Uint8Array(n), isNext: new Uint8Array(n), rows: [], rowLanes: {}, lps: {} };
+  for (i = 0; i < n; i++) g.lpCol[i] = -1;
+  // Linearization points: each op takes effect at the latest of its own
+  // call and the previous op's point, which stays inside its interval
+  // whenever the order respects real time. Ops sharing a column are spread
+  // across it so their order stays visible.
+  for (j = 0; j < P.partials.length; j++) {
+    var lin = P.partials[j];
+    if (!lin.length) continue;
+    var cols = new Float64Array(lin.length), prev = 0;
+    for (var k = 0; k < lin.length; k++) {
+      prev = Math.max(prev, ops[lin[k] * OPK + OP_CALL]);
+      cols[k] = prev;
+    }
+    var pts = new Float64Array(lin.length), s = 0;
+    while (s < lin.length) {
+      var e = s;
+      while (e + 1 < lin.length && cols[e + 1] === cols[s]) e++;
+      for (k = s; k <= e; k++) pts[k] = cols[s] + (k - s + 1) / (e - s + 2);
+      s = e + 1;
+    }
+    g.lps[j] = pts;
+    for (k = 0; k < lin.length; k++) if (ops[lin[k] * OPK + OP_HOME] === j) g.lpCol[lin[k]] = pts[k];
+  }
+  if (P.illegal && P.stuck >= 0) {
+    var sl = P.partials[P.stuck];
+    for (k = 0; k < sl.length; k++) g.inStuck[sl[k]] = 1;
+    for (k = 0; k < P.next.length; k++) g.isNext[P.next[k]] = 1;
+  }
+  // Greedy lanes per client: a client is sequential, so one lane is the
+  // norm; overlaps come from abandoned (unknown) calls.
+  var order = [];
+  for (i = 0; i < n; i++) {
+    var call = ops[i * OPK + OP_CALL], ret = ops[i * OPK + OP_RET];
+    if (ret < 0) {
+      ret = Math.min(P.cols - 1, call + UNKNOWN_COLS - 1);
+      if (g.lpCol[i] >= 0) ret = Math.max(ret, Math.floor(g.lpCol[i]));
+      if (P.illegal && P.stuck >= 0) {
+        var stuckPts = g.lps[P.stuck];
+        if (g.isNext[i] && stuckPts && stuckPts.length) ret = Math.max(ret, Math.floor(stuckPts[stuckPts.length - 1]));
+      }
+    }
+    g.end[i] = ret;
+    order.push(i);
+  }
+  order.sort(function (a, b) { return ops[a * OPK + OP_CALL] - ops[b * OPK + OP_CALL] || a - b; });
+  var laneEnds = {}, present = {};
+  for (var q = 0; q < order.length; q++) {
+    i = order[q];
+    var c = ops[i * OPK + OP_CLIENT];
+    present[c] = true;
+    var ends = laneEnds[c] || (laneEnds[c] = []);
+    var l = 0;
+    while (l < ends.length && ends[l] >= ops[i * OPK + OP_CALL]) l++;
+    ends[l] = g.end[i];
+    g.lane[i] = l;
+  }
+  for (var r = 0; r < D.clients.length; r++) if (present[r]) { g.rows.push(r); g.rowLanes[r] = laneEnds[r].length; }
+  g.firstNextCol = -1;
+  if (g.P.next.length) {
+    g.firstNextCol = Infinity;
+    for (k = 0; k < P.next.length; k++) g.firstNextCol = Math.min(g.firstNextCol, ops[P.next[k] * OPK + OP_CALL]);
+  }
+  return g;
+}
+
+function buildHeader(app) {
+  var top = el('div', { id: 'top' }, app);
+  var v = el('span', { id: 'verdict', cls: D.verdict }, top);
+  var nBad = 0, nOps = 0;
+  for (var i = 0; i < D.parts.length; i++) { if (D.parts[i].illegal) nBad++; nOps += D.parts[i].ops.length / OPK; }
+  v.textContent = D.verdict === 'Ok' ? 'Ok: linearizable' : D.verdict === 'Illegal' ? 'Illegal: not linearizable' : 'Unknown: check incomplete';
+  var sum = nOps + ' operations, ' + D.clients.length + ' clients, ' + D.parts.length + ' partition' + (D.parts.length === 1 ? '' : 's');
+  if (nBad) sum += ', ' + nBad + ' illegal';
+  el('span', { id: 'summary', text: sum }, top);
+  var jump = el('button', { id: 'jump', cls: 'primary', type: 'button' }, top);
+  if (D.first && D.verdict === 'Illegal') jump.textContent = 'Jump to first error';
+  else if (D.first) { jump.textContent = 'Jump to where the search stopped'; jump.className = ''; }
+  else { jump.textContent = 'No error to jump to'; jump.disabled = true; jump.className = ''; }
+  jump.addEventListener('click', jumpToFirst);
+  var lbl = el('label', null, top);
+  var only = el('input', { type: 'checkbox', id: 'only-bad' }, lbl);
+  lbl.appendChild(document.createTextNode('only partitions with problems'));
+  only.addEventListener('change', function () { document.body.classList.toggle('only-bad', only.checked); });
+  var zl = el('label', null, top);
+  zl.appendChild(document.createTextNode('zoom'));
+  var zoom = el('input', { type: 'range', id: 'zoom', min: '6', max: '160', step: '1' }, zl);
+  zoom.value = String(state.colW);
+  zoom.addEventListener('change', function () { state.colW = +zoom.value; renderAll(); });
+  var lg = el('span', { cls: 'legend' }, top);
+  var items = [['l-op', 'linearized'], ['l-lin', 'linearized before the error'], ['l-next', 'cannot be linearized'],
+               ['l-grey', 'not reached'], ['l-unk', 'outcome unknown']];
+  for (i = 0; i < items.length; i++) {
+    var it = el('span', null, lg);
+    el('i', { cls: items[i][0] }, it);
+    it.appendChild(document.createTextNode(items[i][1]));
+  }
+  if (D.unknown) {
+    var u = D.unknown;
+    el('div', { id: 'reason', text: 'The check gave up (' + u.cause + (u.detail ? ': ' + u.detail : '') + ') after exploring ' +
+      u.explored + ' states; it linearized at most ' + u.longestPrefix + ' operations of partition ' + u.partition +
+      '. The history may or may not be linearizable.' }, top);
+  }
+  el('div', { cls: 'legend', text: 'Time runs left to right, compressed: columns keep only the order of calls and returns. ' +
+    'Hover an operation for the states before and after it; click to pin.' + (D.base !== '0' ? ' Times are relative to T0 = ' + D.base + '.' : '') }, top);
+}
+
+function opChip(parent, g, i) {
+  var a = el('a', { text: clientName(g.P.ops[i * OPK + OP_CLIENT]) + ': ' + clip(str(g.P.ops[i * OPK + OP_DESC]), 120) }, parent);
+  a.addEventListener('click', function () { focusOp(g.pi, i, true); });
+  return a;
+}
+
+function buildPane(container, g) {
+  var P = g.P;
+  var sec = el('section', { cls: 'pane ' + (P.illegal ? 'illegal' : (D.unknown && D.unknown.partition === g.pi ? 'stopped' : 'ok')), id: 'part-' + g.pi }, container);
+  var h = el('header', null, sec);
+  el('h2', { text: 'Partition ' + g.pi }, h);
+  var tag = el('span', { cls: 'tag' }, h);
+  if (P.illegal) {
+    var stuckLen = P.stuck >= 0 ? P.partials[P.stuck].length : 0;
+    tag.textContent = 'not linearizable: stuck after ' + stuckLen + ' of ' + g.n + ' operations';
+    var ex = el('div', { cls: 'explain' }, h);
+    ex.appendChild(document.createTextNode('The longest partial linearization (green path) orders ' + stuckLen +
+      ' operations; it ends in state '));
+    el('code', { text: clip(str(P.stuckState), 400) }, ex);
+    ex.appendChild(document.createTextNode('. None of the operations that could come next is legal in that state (red):'));
+    var ul = el('ul', null, ex);
+    for (var k = 0; k < P.next.length && k < 20; k++) opChip(el('li', null, ul), g, P.next[k]);
+    if (P.next.length > 20) el('li', { text: '\u2026 and ' + (P.next.length - 20) + ' more' }, ul);
+  } else if (D.unknown && D.unknown.partition === g.pi) {
+    tag.textContent = 'search stopped here (' + D.unknown.cause + ')';
+    el('div', { cls: 'explain stopped', text: 'The checker gave up while searching this partition, after linearizing at most ' +
+      D.unknown.longestPrefix + ' of ' + g.n + ' operations. The green path is the longest partial linearization it found.' }, h);
+  } else {
+    tag.textContent = D.unknown ? g.n + ' operations' : 'linearizable, ' + g.n + ' operations';
+  }
+  var chart = el('div', { cls: 'chart' }, sec);
+  g.sec = sec;
+  g.labels = sv('svg', { 'class': 'labels', width: LABEL_W }, chart);
+  g.scroll = el('div', { cls: 'scroll' }, chart);
+  g.svg = sv('svg', { 'class': 'plot' }, g.scroll);
+  g.svg.addEventListener('mouseover', function (e) { onOver(g, e); });
+  g.svg.addEventListener('mouseout', function (e) { onOut(g, e); });
+  g.svg.addEventListener('click', function (e) { onClick(g, e); });
+}
+
+function hatchDefs(svg) {
+  var defs = sv('defs', null, svg);
+  [['hatch', '#c9d3df'], ['hatch-grey', '#dde2e6']].forEach(function (h) {
+    var p = sv('pattern', { id: h[0], width: '6', height: '6', patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' }, defs);
+    sv('rect', { width: '6', height: '6', fill: '#fff' }, p);
+    sv('rect', { width: '2.5', height: '6', fill: h[1] }, p);
+  });
+}
+
+// Draws (or redraws, after a zoom) one pane's chart.
+function drawPane(g) {
+  var P = g.P, ops = P.ops, W = state.colW, i, k;
+  var svg = g.svg, labels = g.labels;
+  while (svg.firstChild) svg.removeChild(svg.firstChild);
+  while (labels.firstChild) labels.removeChild(labels.firstChild);
+  var width = Math.max(P.cols * W + 40, 200);
+  // Rows: annotation tags first, then clients.
+  var y = AXIS_H, rowY = {}, tagY = [];
+  for (k = 0; k < D.tags.length; k++) { tagY.push(y); y += ANN_H; }
+  for (k = 0; k < g.rows.length; k++) { rowY[g.rows[k]] = y; y += g.rowLanes[g.rows[k]] * LANE_H + ROW_PAD; }
+  var height = y + 6;
+  g.rowY = rowY; g.tagY = tagY; g.height = height; g.width = width;
+  svg.setAttribute('width', width); svg.setAttribute('height', height);
+  labels.setAttribute('height', height);
+  var frag = document.createDocumentFragment();
+  var bg = sv('g', null, frag);
+  for (k = 0; k < D.tags.length; k++) {
+    sv('rect', { x: 0, y: tagY[k], width: width, height: ANN_H, 'class': 'row-odd' }, bg);
+    sv('text', { x: 6, y: tagY[k] + 15, 'class': 'rowl', text: clip(str(D.tags[k]), 16) }, labels);
+  }
+  for (k = 0; k < g.rows.length; k++) {
+    var r = g.rows[k];
+    sv('rect', { x: 0, y: rowY[r], width: width, height: g.rowLanes[r] * LANE_H + ROW_PAD, 'class': k % 2 ? 'row-odd' : 'row-even' }, bg);
+    sv('text', { x: 6, y: rowY[r] + 17, 'class': 'rowl', text: clientName(r) }, labels);
+  }
+  // Axis: a tick about every 100px, labelled with the relative real time of
+  // the first event in that column.
+  var colTime = new Float64Array(P.cols).fill(NaN);
+  for (i = 0; i < g.n; i++) {
+    var c0 = ops[i * OPK + OP_CALL], c1 = ops[i * OPK + OP_RET];
+    if (!(colTime[c0] <= ops[i * OPK + OP_CT])) colTime[c0] = ops[i * OPK + OP_CT];
+    if (c1 >= 0 && !(colTime[c1] <= ops[i * OPK + OP_RT])) colTime[c1] = ops[i * OPK + OP_RT];
+  }
+  var axis = sv('g', null, frag);
+  var every = Math.max(1, Math.round(100 / W));
+  for (k = 0; k < P.cols; k += every) {
+    sv('line', { x1: k * W, x2: k * W, y1: AXIS_H - 6, y2: height, 'class': 'grid' }, axis);
+    sv('text', { x: k * W + 2, y: 14, 'class': 'tick', text: 't=' + fmtRel(colTime[k]) }, axis);
+  }
+  sv('text', { x: 6, y: 14, 'class': 'tick', text: 'time \u2192' }, labels);
+  // Annotations: client ones as translucent bands behind their row, others
+  // on their tag's row.
+  var ann = sv('g', { 'class': 'ann' }, frag);
+  var nAnn = D.ann.length / ANK;
+  for (k = 0; k < nAnn; k++) {
+    var A = D.ann.slice(k * ANK, (k + 1) * ANK);
+    if (P.annX[2 * k] < 0) continue;
+    var x0 = P.annX[2 * k] * W, x1 = P.annX[2 * k + 1] * W, ay, ah;
+    if (A[0]) { ay = tagY[A[1]] + 2; ah = ANN_H - 4; }
+    else if (rowY[A[1]] !== undefined) { ay = rowY[A[1]]; ah = g.rowLanes[A[1]] * LANE_H + ROW_PAD; }
+    else continue;
+    var bgc = str(A[7]) || (A[0] ? '#e0d7f5' : '#ffe9a8'), tc = str(A[6]) || '#333';
+    var point = x1 - x0 < 3;
+    if (point) {
+      sv('line', { x1: x0, x2: x0, y1: ay, y2: ay + ah, stroke: bgc === '#ffe9a8' ? '#d49a00' : bgc, 'data-ann': k }, ann);
+      sv('rect', { x: x0 - 4, y: ay, width: 8, height: ah, fill: 'transparent', 'data-ann': k }, ann);
+    } else {
+      sv('rect', { x: x0, y: ay, width: x1 - x0, height: ah, fill: bgc, 'class': A[0] ? 'aband' : 'cband', 'data-ann': k }, ann);
+    }
+    if (A[0] || point) {
+      var room = point ? 20 : Math.floor((x1 - x0 - 6) / 6);
+      if (room >= 3) sv('text', { x: x0 + 3, y: ay + (A[0] ? 12 : 10), fill: tc, text: clip(str(A[4]), room) }, ann);
+    }
+  }
+  // Operations.
+  var og = sv('g', { 'class': 'ops' }, frag), lg = sv('g', null, frag);
+  for (i = 0; i < g.n; i++) {
+    var b = i * OPK, row = ops[b + OP_CLIENT];
+    var x = ops[b + OP_CALL] * W + 1.5, w = (g.end[i] - ops[b + OP_CALL] + 1) * W - 3;
+    var yy = rowY[row] + g.lane[i] * LANE_H + 3;
+    var cls = 'op';
+    if (ops[b + OP_FLAGS] & F_UNKNOWN) cls += ' unk';
+    if (ops[b + OP_FLAGS] & F_MISMATCH) cls += ' mismatch';
+    var sub = '';
+    if (P.illegal) sub = g.isNext[i] ? ' next' : g.inStuck[i] ? ' lin' : ' grey';
+    else if (ops[b + OP_HOME] < 0 && P.partials.length) sub = ' nolin';
+    cls += sub;
+    sv('rect', { x: x, y: yy, width: Math.max(w, 2), height: LANE_H - 6, rx: 3, 'class': cls, 'data-op': i }, og);
+    var chars = Math.floor((w - 6) / 6.3);
+    if (chars >= 3) sv('text', { x: x + 4, y: yy + 14, 'class': 'opl' + sub, text: clip(str(ops[b + OP_DESC]), chars) }, lg);
+  }
+  g.overlay = sv('g', null, frag);
+  g.hoverLayer = sv('g', null, frag);
+  svg.appendChild(frag);
+  g.rects = og.childNodes;
+  drawStuck(g);
+}
+
+function lpXY(g, i, lpc) {
+  var b = i * OPK, W = state.colW;
+  return [lpc * W, g.rowY[g.P.ops[b + OP_CLIENT]] + g.lane[i] * LANE_H + LANE_H / 2];
+}
+
+// The path of linearization points of partial j up to position upto; the
+// last few points are numbered so the order is readable where it matters.
+function drawPath(g, layer, j, upto, cls, numbered) {
+  var lin = g.P.partials[j], pts = g.lps[j];
+  if (!lin || !pts || upto < 0) return;
+  var d = [];
+  for (var k = 0; k <= upto && k < lin.length; k++) {
+    var p = lpXY(g, lin[k], pts[k]);
+    d.push((k ? 'L' : 'M') + p[0].toFixed(1) + ' ' + p[1].toFixed(1));
+  }
+  sv('path', { d: d.join(''), 'class': 'path ' + cls }, layer);
+  for (k = Math.max(0, upto - numbered + 1); k <= upto && k < lin.length; k++) {
+    p = lpXY(g, lin[k], pts[k]);
+    sv('circle', { cx: p[0], cy: p[1], r: 3.5, 'class': 'lp ' + cls }, layer);
+    sv('text', { x: p[0] + 4, y: p[1] - 5, 'class': 'lpn', text: String(k + 1) }, layer);
+  }
+}
+
+function drawStuck(g) {
+  var P = g.P, layer = g.overlay;
+  while (layer.firstChild) layer.removeChild(layer.firstChild);
+  var path = -1;
+  if (P.illegal && P.stuck >= 0) path = P.stuck;
+  else if (D.unknown && D.unknown.partition === g.pi) {
+    for (var j = 0; j < P.partials.length; j++) if (path < 0 || P.partials[j].length > P.partials[path].length) path = j;
+  }
+  if (path < 0) return;
+  var lin = P.partials[path], pts = g.lps[path];
+  drawPath(g, layer, path, lin.length - 1, '', 3);
+  // The break: a dashed line just after the last linearization point.
+  var bx = ((pts && pts.length) ? pts[pts.length - 1] : 0) * state.colW + 2;
+  if (P.illegal) {
+    bx = Math.max(bx, 2);
+    sv('line', { x1: bx, x2: bx, y1: AXIS_H - 4, y2: g.height, 'class': 'stuckline' }, layer);
+    sv('text', { x: bx + 4, y: AXIS_H + (D.tags.length ? D.tags.length * ANN_H : 0) - 2, 'class': 'stucklabel', text: 'stuck after ' + lin.length + ' ops' }, layer);
+  }
+}
+
+function opDetails(g, i) {
+  var P = g.P, b = i * OPK, ops = P.ops, box = document.getElementById('details');
+  while (box.firstChild) box.removeChild(box.firstChild);
+  el('span', { cls: 'pin', text: state.pinned ? 'pinned \u2014 click empty space or Esc to unpin' : 'click to pin' }, box);
+  el('h3', { text: 'Partition ' + g.pi + ', operation ' + i + ', ' + clientName(ops[b + OP_CLIENT]) }, box);
+  var dl = el('dl', null, box);
+  function row(k, v, code) { el('dt', { text: k }, dl); var dd = el('dd', null, dl); if (code) el('code', { text: v }, dd); else dd.textContent = v; }
+  row('operation', str(ops[b + OP_DESC]), true);
+  var unk = ops[b + OP_FLAGS] & F_UNKNOWN;
+  row('call', 't=' + fmtRel(ops[b + OP_CT]) + '  (' + absTime(ops[b + OP_CT]) + ')');
+  row('return', unk ? 'never observed: it may take effect at any time after its call, or never' : 't=' + fmtRel(ops[b + OP_RT]) + '  (' + absTime(ops[b + OP_RT]) + ')');
+  var home = ops[b + OP_HOME];
+  if (home >= 0) {
+    row('linearized', '#' + (ops[b + OP_POS] + 1) + ' of ' + P.partials[home].length + ' in partial linearization ' + home +
+      (P.illegal && home === P.stuck ? ' (the longest one)' : ''));
+    row('state before', str(ops[b + OP_BEFORE]), true);
+    row('state after', str(ops[b + OP_AFTER]), true);
+  } else {
+    row('linearized', unk ? 'no: treated as never having taken effect' : 'no');
+  }
+  if (g.isNext[i]) {
+    el('div', { cls: 'warn', text: 'Cannot be linearized here: after the ' + P.partials[P.stuck].length +
+      ' operations of the longest partial linearization the state is the one below, and ' +
+      (ops[b + OP_FLAGS] & F_NEXT_LEGAL ? 'although the model accepts this operation in it, every order that continues with it fails later.' :
+       'the model rejects this operation (with this output) in it.') }, box);
+    var d2 = el('dl', null, box);
+    el('dt', { text: 'state there' }, d2);
+    el('code', { text: str(P.stuckState) }, el('dd', null, d2));
+  }
+  if (ops[b + OP_FLAGS] & F_MISMATCH) {
+    el('div', { cls: 'warn', text: 'The model rejected this operation while replaying its partial linearization: the checker and the model disagree.' }, box);
+  }
+  box.className = 'shown';
+}
+
+function annDetails(k) {
+  var A = D.ann.slice(k * ANK, (k + 1) * ANK), box = document.getElementById('details');
+  while (box.firstChild) box.removeChild(box.firstChild);
+  el('h3', { text: A[0] ? 'Annotation: ' + str(D.tags[A[1]]) : 'Annotation on ' + clientName(A[1]) }, box);
+  var dl = el('dl', null, box);
+  function row(key, v, code) { el('dt', { text: key }, dl); var dd = el('dd', null, dl); if (code) el('code', { text: v }, dd); else dd.textContent = v; }
+  row('description', str(A[4]), true);
+  if (A[5] >= 0) row('details', str(A[5]), true);
+  row('time', A[2] === A[3] ? 't=' + fmtRel(A[2]) : 't=' + fmtRel(A[2]) + ' \u2026 ' + fmtRel(A[3]));
+  box.className = 'shown';
+}
+
+function clearHover(g) {
+  if (!g || !g.hoverLayer) return;
+  while (g.hoverLayer.firstChild) g.hoverLayer.removeChild(g.hoverLayer.firstChild);
+}
+
+function showOp(g, i) {
+  clearHover(g);
+  var home = g.P.ops[i * OPK + OP_HOME];
+  if (home >= 0) drawPath(g, g.hoverLayer, home, g.P.ops[i * OPK + OP_POS], 'hover', 8);
+  opDetails(g, i);
+}
+
+function onOver(g, e) {
+  var t = e.target;
+  if (state.pinned) return;
+  if (t.hasAttribute('data-op')) { state.hover = g; showOp(g, +t.getAttribute('data-op')); }
+  else if (t.hasAttribute('data-ann')) annDetails(+t.getAttribute('data-ann'));
+}
+function onOut(g, e) {
+  if (state.pinned) return;
+  if (e.relatedTarget && g.svg.contains(e.relatedTarget) && (e.relatedTarget.hasAttribute('data-op') || e.relatedTarget.hasAttribute('data-ann'))) return;
+  clearHover(g);
+  document.getElementById('details').className = '';
+}
+function onClick(g, e) {
+  var t = e.target;
+  if (t.hasAttribute('data-op')) focusOp(g.pi, +t.getAttribute('data-op'), false);
+  else unpin();
+}
+function unpin() {
+  var f = document.querySelector('rect.op.focus');
+  if (f) f.classList.remove('focus');
+  if (state.pinned) clearHover(state.panes[state.pinned.p]);
+  state.pinned = null;
+  document.getElementById('details').className = '';
+}
+
+// Selects an operation: outlines it, pins its details and path, and, when
+// asked, scrolls it into view.
+function focusOp(pi, i, scroll) {
+  unpin();
+  var g = state.panes[pi];
+  state.pinned = { p: pi, op: i };
+  var r = g.rects[i];
+  r.classList.add('focus');
+  showOp(g, i);
+  if (scroll) {
+    g.sec.scrollIntoView({ block: 'start' });
+    var x = g.P.ops[i * OPK + OP_CALL] * state.colW;
+    g.scroll.scrollLeft = Math.max(0, x - g.scroll.clientWidth / 3);
+  }
+}
+
+function jumpToFirst() {
+  if (!D.first) return;
+  var g = state.panes[D.first.p];
+  if (D.first.op >= 0) focusOp(D.first.p, D.first.op, true);
+  else {
+    g.sec.scrollIntoView({ block: 'start' });
+    var path = g.lps[g.P.stuck];
+    if (path && path.length) g.scroll.scrollLeft = Math.max(0, path[path.length - 1] * state.colW - g.scroll.clientWidth / 2);
+  }
+}
+
+function renderAll() {
+  for (var k = 0; k < state.panes.length; k++) drawPane(state.panes[k]);
+  if (state.pinned) { var p = state.pinned; state.pinned = null; focusOp(p.p, p.op, false); }
+}
+
+function initialColW() {
+  // Wide enough to label operations in short histories, narrow enough that
+  // long ones need only moderate scrolling; the zoom slider overrides it.
+  var maxCols = 1;
+  for (var k = 0; k < D.parts.length; k++) maxCols = Math.max(maxCols, D.parts[k].cols);
+  var fit = Math.floor((Math.max(window.innerWidth, 800) - LABEL_W - 60) / maxCols);
+  return Math.max(14, Math.min(110, fit));
+}
+
+var t0 = performance.now();
+function main() {
+  var app = document.getElementById('app');
+  while (app.firstChild) app.removeChild(app.firstChild);
+  state.colW = initialColW();
+  // Patterns live in their own always-rendered svg: a pattern inside a
+  // pane hidden by the filter would stop painting in every other pane.
+  hatchDefs(sv('svg', { width: 0, height: 0, style: 'position:absolute' }, document.body));
+  buildHeader(app);
+  var panes = el('div', { id: 'panes' }, app);
+  for (var pi = 0; pi < D.parts.length; pi++) {
+    var g = prepare(pi);
+    buildPane(panes, g);
+    state.panes.push(g);
+  }
+  if (!D.parts.length) el('p', { text: 'No operations.' }, panes);
+  el('div', { id: 'details' }, document.body);
+  renderAll();
+  document.addEventListener('keydown', function (e) { if (e.key === 'Escape') unpin(); });
+  // If there is an error, start scrolled to it: that is what a student
+  // opens the page for.
+  if (D.verdict === 'Illegal' && D.first && D.first.op >= 0 && location.hash !== '#selftest') {
+    var fp = state.panes[D.first.p];
+    fp.scroll.scrollLeft = Math.max(0, fp.P.ops[D.first.op * OPK + OP_CALL] * state.colW - fp.scroll.clientWidth / 3);
+  }
+}
+var mainError = null;
+try { main(); } catch (e) { mainError = 'render: ' + (e && e.stack || e); }
+var renderMs = performance.now() - t0;
+
+// Self-test, for the headless browser test: checks what was drawn, clicks
+// the jump button and reports as JSON in the DOM (read with --dump-dom).
+if (location.hash === '#selftest') {
+  var res = { loadMs: performance.now(), renderMs: renderMs, verdict: (document.getElementById('verdict') || {}).textContent,
+              opsTotal: 0, opsDrawn: document.querySelectorAll('svg.plot rect.op').length, partsDrawn: document.querySelectorAll('section.pane').length,
+              nextTotal: 0, nextDrawn: document.querySelectorAll('svg.plot rect.op.next').length,
+              annTotal: D.ann.length / ANK, annDrawn: 0, resources: performance.getEntriesByType('resource').length,
+              first: D.first || null, focus: null, detailsShown: false, errors: [] };
+  for (var q = 0; q < D.parts.length; q++) { res.opsTotal += D.parts[q].ops.length / OPK; res.nextTotal += D.parts[q].next.length; }
+  var seen = {};
+  document.querySelectorAll('svg.plot [data-ann]').forEach(function (e) { seen[e.closest('section').id + '/' + e.getAttribute('data-ann')] = 1; });
+  res.annDrawn = Object.keys(seen).length;
+  try {
+    if (mainError) throw new Error('not rendered');
+    document.getElementById('jump').click();
+    var f = document.querySelectorAll('rect.op.focus');
+    res.focusCount = f.length;
+    if (f.length) res.focus = { p: +f[0].closest('section').id.slice(5), op: +f[0].getAttribute('data-op'), next: f[0].classList.contains('next') };
+    res.detailsShown = document.getElementById('details').className === 'shown';
+    res.detailsText = document.getElementById('details').textContent.slice(0, 2000);
+  } catch (e) { res.errors.push('selftest: ' + e.message); }
+  if (mainError) res.errors.push(mainError);
+  res.errors = res.errors.concat(window.visErrors || []);
+  var pre = el('pre', { id: 'selftest' }, document.body);
+  pre.textContent = JSON.stringify(res);
+}
+})();
