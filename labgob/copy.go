@@ -54,8 +54,10 @@ func putPipe(t reflect.Type, p *pipe) {
 
 // Copy deep-copies src into dst (a non-nil pointer) through gob, the way a
 // network carries a value, and returns how many bytes the value took on
-// the wire (type descriptions, which gob sends once per stream, are not
-// counted). dst's type may differ from src's where gob allows it. The
+// the wire. Type descriptions, which gob sends once per stream, are not
+// counted, except those of concrete types inside interface values, which
+// gob sends inline: a value with interface fields may count a few dozen
+// bytes more the first time a pooled stream carries its concrete type. dst's type may differ from src's where gob allows it. The
 // findings are those of CheckType for both types and of CheckDestination
 // for dst; they are also reported as usual. Copy is safe for concurrent use.
 func Copy(dst, src any) (n int, findings []Finding, err error) {

@@ -61,9 +61,9 @@ var (
 	outputMu sync.Mutex
 	output   io.Writer = os.Stderr
 
-	watchMu     sync.Mutex
-	watchers    = map[*watcher]struct{}{}
-	nWatchers   atomic.Int32
+	watchMu   sync.Mutex
+	watchers  = map[*watcher]struct{}{}
+	nWatchers atomic.Int32
 )
 
 type findingKey struct {

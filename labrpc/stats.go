@@ -1,7 +1,5 @@
 package labrpc
 
-
-
 // CallStats counts what happened to the calls toward one server or of one
 // method. A call is counted once it completes.
 type CallStats struct {

@@ -1,0 +1,177 @@
+package labgob
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type LogEntry struct {
+	Command any
+	term    int
+}
+
+type AppendArgs struct {
+	Term    int
+	Entries []LogEntry
+	ByPeer  map[string]*LogEntry
+}
+
+type VoteReply struct {
+	Term        int
+	VoteGranted bool
+}
+
+type Recursive struct {
+	Next  *Recursive
+	value int
+}
+
+type WithChan struct {
+	C chan int
+	X int
+}
+
+func quiet(t *testing.T) *bytes.Buffer {
+	var buf bytes.Buffer
+	old := SetOutput(&buf)
+	t.Cleanup(func() { SetOutput(old) })
+	return &buf
+}
+
+func TestUnexportedNestedFieldPath(t *testing.T) {
+	quiet(t)
+	stop := Watch()
+	var w bytes.Buffer
+	require.NoError(t, NewEncoder(&w).Encode(AppendArgs{Term: 1}))
+	fs := stop()
+	var paths []string
+	for _, f := range fs {
+		assert.Equal(t, UnexportedField, f.Kind)
+		assert.Equal(t, "labgob.AppendArgs", f.Type)
+		paths = append(paths, f.Path)
+	}
+	assert.ElementsMatch(t, []string{"labgob.AppendArgs.Entries[].term", "labgob.AppendArgs.ByPeer[].term"}, paths)
+	assert.Contains(t, fs[0].Message, "rename it to Term")
+}
+
+func TestRecursiveTypeTerminates(t *testing.T) {
+	quiet(t)
+	fs := CheckType(reflectTypeOf(Recursive{}))
+	require.Len(t, fs, 1)
+	assert.Equal(t, "labgob.Recursive.value", fs[0].Path)
+}
+
+func TestChanFieldReported(t *testing.T) {
+	quiet(t)
+	fs := CheckType(reflectTypeOf(&WithChan{}))
+	require.Len(t, fs, 1)
+	assert.Equal(t, UnsentField, fs[0].Kind)
+	assert.Equal(t, "labgob.WithChan.C", fs[0].Path)
+}
+
+func TestReusedReplyDetected(t *testing.T) {
+	quiet(t)
+	var w bytes.Buffer
+	require.NoError(t, NewEncoder(&w).Encode(VoteReply{Term: 5}))
+	stop := Watch()
+	reply := VoteReply{VoteGranted: true} // stale from an earlier call
+	require.NoError(t, NewDecoder(&w).Decode(&reply))
+	fs := stop()
+	require.Len(t, fs, 1)
+	assert.Equal(t, NonZeroDestination, fs[0].Kind)
+	assert.Equal(t, "labgob.VoteReply.VoteGranted", fs[0].Path)
+	assert.True(t, reply.VoteGranted, "gob keeps the stale field: this is what the finding warns about")
+}
+
+func TestFreshDestinationIsFine(t *testing.T) {
+	quiet(t)
+	var w bytes.Buffer
+	require.NoError(t, NewEncoder(&w).Encode(VoteReply{Term: 5}))
+	stop := Watch()
+	var reply VoteReply
+	require.NoError(t, NewDecoder(&w).Decode(&reply))
+	assert.Empty(t, stop())
+	assert.Equal(t, 5, reply.Term)
+}
+
+func TestPrintedOnceDeliveredEveryTime(t *testing.T) {
+	out := quiet(t)
+	type Local struct{ hidden int }
+	stop1 := Watch()
+	stop2 := Watch()
+	for range 3 {
+		require.Error(t, NewEncoder(&bytes.Buffer{}).Encode(Local{})) // gob: no exported fields
+	}
+	assert.Len(t, stop1(), 3)
+	assert.Len(t, stop2(), 3)
+	assert.Nil(t, stop1(), "a second stop returns nil")
+	assert.Equal(t, 1, strings.Count(out.String(), "hidden is unexported"))
+}
+
+func TestRegisterConflictIsAFinding(t *testing.T) {
+	quiet(t)
+	type A struct{ X int }
+	type B struct{ Y int }
+	stop := Watch()
+	RegisterName("labgob.test.conflict", A{})
+	assert.NotPanics(t, func() { RegisterName("labgob.test.conflict", B{}) })
+	fs := stop()
+	require.Len(t, fs, 1)
+	assert.Equal(t, RegistrationConflict, fs[0].Kind)
+}
+
+func TestCopyDeepAndCountsBytes(t *testing.T) {
+	quiet(t)
+	Register(VoteReply{})
+	src := &AppendArgs{Term: 3, Entries: []LogEntry{{Command: VoteReply{Term: 9}}}}
+	var dst AppendArgs
+	n1, fs, err := Copy(&dst, src)
+	require.NoError(t, err)
+	assert.NotEmpty(t, fs, "unexported term is reported")
+	assert.Equal(t, 3, dst.Term)
+	assert.Equal(t, VoteReply{Term: 9}, dst.Entries[0].Command)
+	src.Entries[0].Command = 1
+	assert.Equal(t, VoteReply{Term: 9}, dst.Entries[0].Command, "a deep copy")
+
+	// Interface values carry their type description the first time a
+	// stream sees the concrete type, so later copies may be smaller.
+	var d2 AppendArgs
+	n2, _, err := Copy(&d2, &AppendArgs{Term: 3, Entries: []LogEntry{{Command: VoteReply{Term: 9}}}})
+	require.NoError(t, err)
+	assert.LessOrEqual(t, n2, n1)
+}
+
+func TestCopyByteCountIsStable(t *testing.T) {
+	// Without interface fields the count must not depend on whether the
+	// pooled stream is fresh.
+	var want int
+	for i := range 5 {
+		var dst VoteReply
+		n, fs, err := Copy(&dst, &VoteReply{Term: 7, VoteGranted: true})
+		require.NoError(t, err)
+		assert.Empty(t, fs)
+		assert.Equal(t, VoteReply{Term: 7, VoteGranted: true}, dst)
+		if i == 0 {
+			want = n
+			assert.Less(t, n, 20, "type descriptions are not counted")
+		}
+		assert.Equal(t, want, n)
+	}
+}
+
+func TestCopyErrorsOnUnsendable(t *testing.T) {
+	quiet(t)
+	type NoExported struct{ x int }
+	var dst NoExported
+	_, _, err := Copy(&dst, &NoExported{x: 1})
+	assert.Error(t, err)
+	_, _, err = Copy(&dst, nil)
+	assert.Error(t, err)
+}
+
+func reflectTypeOf(v any) reflect.Type { return reflect.TypeOf(v) }
