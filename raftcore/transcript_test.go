@@ -507,4 +507,3 @@ func parseMessage(t *testing.T, line string) Message {
 	}
 	return m
 }
-
