@@ -1,0 +1,64 @@
+package labtest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"raftlab/labrpc"
+)
+
+// echo is a tiny labrpc service for the harness's own tests.
+type echo struct {
+	mu    sync.Mutex
+	calls int
+}
+
+type EchoArgs struct{ X int }
+type EchoReply struct{ X int }
+
+func (e *echo) Echo(args *EchoArgs, reply *EchoReply) {
+	e.mu.Lock()
+	e.calls++
+	e.mu.Unlock()
+	reply.X = args.X
+}
+
+// startEcho starts an echo server named name on h's network.
+func startEcho(h *H, name string) *echo {
+	e := &echo{}
+	h.StartServer(name, func() {
+		srv := labrpc.MakeServer()
+		srv.AddService(labrpc.MakeService(e))
+		h.Net().AddServer(name, srv)
+	})
+	return e
+}
+
+func TestRunVirtualTime(t *testing.T) {
+	var took time.Duration
+	var realtime bool
+	real0 := time.Now()
+	Run(t, func(h *H) {
+		realtime = h.Realtime()
+		startEcho(h, "s0")
+		end := h.Net().MakeEnd("c->s0")
+		h.Net().Connect("c->s0", "s0")
+		h.Net().Enable("c->s0", true)
+		h.ServersStarted()
+		t0 := time.Now()
+		time.Sleep(30 * time.Second)
+		var reply EchoReply
+		require.True(h.T(), end.Call("echo.Echo", &EchoArgs{X: 7}, &reply))
+		assert.Equal(h.T(), 7, reply.X)
+		took = time.Since(t0)
+		h.Action("done")
+	})
+	assert.GreaterOrEqual(t, took, 30*time.Second)
+	if !realtime {
+		assert.Less(t, time.Since(real0), 10*time.Second, "virtual time must not take real time")
+	}
+}

@@ -1,0 +1,106 @@
+// Package labtest is the test harness every lab's tests (raft, kvraft,
+// shardkv) are built on. It runs a test body in a testing/synctest bubble,
+// so that time is virtual: a test that sleeps 30 s of election timeouts
+// takes milliseconds, and with a fixed seed it makes the same random
+// choices each run. Around the body it keeps the guards that turn the usual
+// ways a lab test hangs into a specific failure message within seconds,
+// and it records everything the test did, so that a failure explains
+// itself in one file.
+//
+// # Using it
+//
+// A lab's config calls Run once per test and builds on the handle:
+//
+//	func TestInitialElection3A(t *testing.T) {
+//		labtest.Run(t, func(h *labtest.H) {
+//			cfg := makeConfig(h, 3) // below
+//			cfg.checkOneLeader()
+//			h.Action("partition leader away")
+//			...
+//		})
+//	}
+//
+//	func makeConfig(h *labtest.H, n int) *config {
+//		cfg := &config{h: h, net: h.Net()}
+//		for i := 0; i < n; i++ {
+//			// deterministic end names: the network derives an end's
+//			// random decisions from its name, so seeds replay
+//			ends := ...MakeEnd(fmt.Sprintf("end-%d-%d", i, j))...
+//			h.StartServer(strconv.Itoa(i), func() { // labels the server's goroutines
+//				cfg.rafts[i] = raft.Make(ends, i, persister, applyCh)
+//			})
+//			labtest.Drain(h, applyCh) // emptied during teardown
+//		}
+//		h.ServersStarted()                          // shift the body off the servers' timer instants
+//		h.OnTeardown(func() { cfg.killAll() })      // runs even after FailNow or a panic
+//		h.Go("applier", cfg.applier)                // panics become failures
+//		return cfg
+//	}
+//
+// h.T() is the test's *testing.T inside the bubble, h.Rand() the body's
+// seeded source, h.Net() the seeded labrpc network (cleaned up at
+// teardown; its misuse errors fail the test), h.Logger(name) a dlog logger
+// into the test's timeline, h.SetVirtualTimeLimit(d) the per-test limit.
+//
+// t.Parallel and t.Run must be called outside Run (testing/synctest forbids
+// them in a bubble): a parallel test calls t.Parallel first, and each
+// subtest calls Run itself, getting a bubble of its own. A call inside the
+// bubble fails the test with a message saying so. Multi-seed tests take
+// their seeds from Seeds(t) and pass each with WithSeed.
+//
+// # Flags and environment
+//
+//	-seed N         replay seed N (RAFTLAB_SEED); default: a fresh seed per test
+//	-seeds N        how many seeds Seeds(t) returns (for multi-seed tests)
+//	-realtime       run the same bodies on the wall clock (RAFTLAB_REALTIME=1)
+//	-logs           write the timeline file of every test, not only failed ones (RAFTLAB_LOGS=1)
+//	-logdir D       where timeline files go (RAFTLAB_LOGDIR); default <module>/testlogs
+//	-log-topics T   dlog topics to record, e.g. election,log (RAFTLAB_LOG_TOPICS); default all
+//	-strict         goroutines alive after teardown fail the test (RAFTLAB_STRICT=1)
+//	-stall D        real time the virtual clock may stand still (RAFTLAB_STALL); default 15s
+//	-vtime-limit D  default virtual-time limit of a body (RAFTLAB_VTIME_LIMIT); default 120s
+//
+// A failed test prints its seed and one command that replays it, e.g.
+//
+//	go test ./raft -run '^TestBackup3B$' -seed 6178229403186291913
+//
+// and writes its timeline file: the seed and the rerun line at the top,
+// the harness's findings, then the log lines of the servers (dlog), the
+// harness's actions and the network's trace, merged in virtual-time order,
+// and the goroutine stacks any guard took.
+//
+// # Guards
+//
+// The stall watchdog runs outside the bubble, on real time: if the
+// virtual clock does not move for -stall (15 s), something in the bubble
+// keeps it from ever being idle. It dumps the test's goroutines grouped by
+// server (pprof labels, shown because the package sets
+// GODEBUG=tracebacklabels=1) and names the cause: a busy loop (a goroutine
+// that is running), a lock held across a sleep, RPC or channel operation
+// (goroutines blocked in sync.Mutex.Lock, which is not a durable wait), or
+// a non-durable wait (a channel created outside the bubble, e.g. at package
+// init).
+//
+// The virtual-time limit (120 s by default) fails a body that does not
+// finish, with the same dump. A deadlocked body, where every goroutine
+// waits on a channel and none sleeps, reaches the limit in a few real
+// milliseconds (the harness's heartbeat is then the only timer) and is
+// reported as a likely deadlock; synctest's own deadlock panic ("all
+// goroutines in bubble are blocked"), wherever it is raised, is recovered
+// into a test failure.
+//
+// After the body, teardown runs the OnTeardown functions, cleans up the
+// network, waits a virtual grace period (2 s) while draining the channels
+// given to Drain, and lists the goroutines still alive by server and
+// function: a warning, or a failure with -strict.
+//
+// A test a guard gives up on is failed and left behind: its bubble is
+// frozen (its root goroutine parks on a channel made outside it, which
+// stops its clock), so its goroutines never run again, except ones that
+// spin, which nothing can stop. The binary goes on with the next test.
+//
+// Panics in the body, in OnTeardown functions and in goroutines started
+// with H.Go become test failures. A panic in a goroutine a server started
+// itself still ends the test binary, as any unrecovered panic does; its
+// trace carries the server's label.
+package labtest

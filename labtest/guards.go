@@ -1,0 +1,122 @@
+package labtest
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+func panicStack() string { return string(debug.Stack()) }
+
+// snapshotTest returns the goroutines of this run, except the caller.
+func (r *run) snapshotTest() []goroutine {
+	self := selfID()
+	gs := testGoroutines(parseStacks(allStacks()), int(r.bubbleID.Load()), r.id)
+	out := gs[:0]
+	for _, g := range gs {
+		if g.ID != self {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// limitExceeded runs on the heartbeat, in the bubble, when the current
+// phase's deadline has passed. Every other goroutine of the bubble is
+// durably blocked at that instant (timers fire only then), so the dump
+// shows where each one waits.
+func (r *run) limitExceeded(now time.Time) {
+	gs := r.snapshotTest()
+	var b strings.Builder
+	phase, _ := r.phase.Load().(string)
+	clock := "virtual"
+	if !r.virtual {
+		clock = "real"
+	}
+	if phase == "teardown" {
+		fmt.Fprintf(&b, "labtest: teardown did not finish within %v of %s time: an OnTeardown function (a Kill?) or the network cleanup is blocked.\n",
+			r.opt.teardownCap, clock)
+	} else {
+		fmt.Fprintf(&b, "labtest: the test exceeded its %s-time limit (%v): at %s time %.3fs the body has not finished.\n",
+			clock, time.Duration(r.deadline.Load()-r.start.UnixNano()), clock, now.Sub(r.start).Seconds())
+	}
+	if r.virtual && looksDeadlocked(gs, r.virtual) {
+		b.WriteString("Every goroutine of the test waits on a channel, select, sync.Cond or WaitGroup, and none sleeps: " +
+			"this looks like a deadlock (the harness's heartbeat timer carried the clock to the limit in a few real milliseconds). " +
+			"Unless one of them selects on a timer longer than the limit, look for a receive nobody sends to.\n")
+	}
+	b.WriteString("Goroutines of this test:\n")
+	b.WriteString(describe(gs, r.virtual))
+	msg := b.String()
+	r.abandon(msg, rawStacks(gs))
+	r.events <- event{kind: evAbandon, msg: msg}
+}
+
+// stalled runs on the outer test goroutine when the bubble's clock has not
+// moved for r.stall of real time: something in the bubble keeps it from
+// ever being idle.
+func (r *run) stalled(frozen time.Duration) {
+	r.outer.Helper()
+	gs := r.snapshotTest()
+	var b strings.Builder
+	fmt.Fprintf(&b, "labtest: stall watchdog: virtual time has not advanced for %v of real time (stuck at virtual %.3fs).\n",
+		frozen.Round(100*time.Millisecond), time.Duration(r.vnow.Load()).Seconds())
+	if k, ok := diagnosis(gs, true); ok {
+		fmt.Fprintf(&b, "Diagnosis: %s. %s\n", kindName[k], kindHint[k])
+	} else {
+		b.WriteString("Diagnosis: none of the usual causes is visible; the goroutines follow.\n")
+	}
+	b.WriteString("Goroutines of this test, by server:\n")
+	b.WriteString(describe(gs, true))
+	msg := b.String()
+	r.abandon(msg, rawStacks(gs))
+	r.outer.Error(msg)
+}
+
+// rootFinished interprets how the bubble's root goroutine ended.
+func (r *run) rootFinished(res rootResult) {
+	r.outer.Helper()
+	if res.returned || res.panicked == nil {
+		return
+	}
+	msg := fmt.Sprint(res.panicked)
+	if strings.HasPrefix(msg, "deadlock: ") {
+		if r.doneSent.Load() {
+			// Leaked goroutines outlived the body; teardown already
+			// reported them. Their bubble ends with this panic.
+			return
+		}
+		gs := r.snapshotTest()
+		text := fmt.Sprintf("labtest: synctest %s: no goroutine of the test can run and no timer is pending.\n"+
+			"Goroutines of this test:\n%s", msg, describe(gs, true))
+		r.abandon(text, rawStacks(gs))
+		r.outer.Error(text)
+		return
+	}
+	if strings.Contains(msg, "after "+r.name+" has completed") {
+		return // a late report on a test a guard had already ended
+	}
+	text := fmt.Sprintf("labtest: the test's root goroutine panicked: %v", res.panicked)
+	r.abandon(text, "")
+	r.outer.Error(text)
+}
+
+// bubbleNeverEnds runs when teardown finished but the bubble did not end
+// within rootGrace: a goroutine of the test still runs or waits on
+// something outside the bubble. It cannot be stopped; the test moves on.
+func (r *run) bubbleNeverEnds() {
+	r.outer.Helper()
+	gs := r.snapshotTest()
+	var b strings.Builder
+	b.WriteString("labtest: after teardown, goroutines of the test keep running or wait on something outside the test, " +
+		"so the test's bubble can never end; they are left behind (and use CPU if they spin):\n")
+	b.WriteString(describe(gs, r.virtual))
+	msg := b.String()
+	r.abandon(msg, rawStacks(gs))
+	if r.strict {
+		r.outer.Error(msg)
+	} else {
+		r.outer.Log("warning (-strict makes this a failure): " + msg)
+	}
+}

@@ -1,0 +1,152 @@
+package labtest
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"runtime/pprof"
+	"testing"
+	"time"
+
+	"raftlab/dlog"
+	"raftlab/labrpc"
+)
+
+// actionOffset is how far ServersStarted moves the test body's clock. It is
+// an odd number of nanoseconds: servers schedule their timers in whole
+// milliseconds (or at least even nanoseconds) from the instant they start,
+// so after the shift the body's sleeps and checks never fall on the same
+// virtual instant as a server's timer, where the order in which the two run
+// would be up to the scheduler and a seed would not replay.
+const actionOffset = 1 * time.Nanosecond
+
+// H is the handle a test body gets from Run. Its methods may be called
+// from any goroutine of the test unless their comment says otherwise.
+type H struct {
+	r *run
+}
+
+// T returns the test. In virtual-time mode it is the *testing.T that
+// testing/synctest made for the bubble: t.Run, t.Parallel and t.Deadline
+// panic on it, and its Cleanup functions run inside the bubble.
+func (h *H) T() *testing.T { return h.r.t }
+
+// Seed returns the seed of this run; -seed with this value replays it.
+func (h *H) Seed() uint64 { return h.r.seed }
+
+// Rand returns the test body's random source, seeded from Seed. It is not
+// safe for concurrent use: give helper goroutines their own with NewRand.
+func (h *H) Rand() *rand.Rand { return h.r.rng }
+
+// NewRand returns a random source for a named purpose, derived from Seed
+// and the name, so that helpers get streams that replay and do not depend
+// on how much the body drew from Rand.
+func (h *H) NewRand(name string) *rand.Rand {
+	f := fnv.New64a()
+	f.Write([]byte(name))
+	return newRand(deriveSeed(h.r.seed, f.Sum64()), streamTest)
+}
+
+// Net returns the test's simulated network, seeded with Seed, logging to the
+// test's timeline and failing the test on misuse errors. The harness cleans
+// it up at teardown, after the OnTeardown functions.
+func (h *H) Net() *labrpc.Network { return h.r.net }
+
+// Realtime reports whether the test runs on the wall clock (-realtime).
+func (h *H) Realtime() bool { return !h.r.virtual }
+
+// Elapsed returns the (virtual) time since the body started.
+func (h *H) Elapsed() time.Duration { return time.Since(h.r.start) }
+
+// Action records something the test does to the system (a partition, a
+// crash, a restart) in the timeline, so that a failure can be read against
+// it. Actions are recorded whatever -log-topics says.
+func (h *H) Action(format string, args ...any) {
+	h.r.rec.Record(dlog.Entry{At: time.Now(), Server: "test", Topic: dlog.Test, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Logger returns a logger for a component of the test (a server, a clerk)
+// whose lines go to the timeline, for the topics of -log-topics.
+func (h *H) Logger(name string) *dlog.Logger {
+	return dlog.New(name, h.r.rec, h.r.set.topics)
+}
+
+// StartServer runs start, which should create server id (e.g. call
+// raft.Make), with the pprof label server=id, so that every goroutine the
+// server starts inherits it and the guards can say which server a stuck or
+// leaked goroutine belongs to. Call ServersStarted once the servers of a
+// step are up.
+func (h *H) StartServer(id string, start func()) {
+	pprof.Do(h.r.ctx, pprof.Labels(labelServer, id), func(context.Context) { start() })
+}
+
+// ServersStarted moves the body's clock by an odd number of nanoseconds
+// (see actionOffset). Call it after starting or restarting servers, from
+// the test body.
+func (h *H) ServersStarted() {
+	if h.r.virtual {
+		time.Sleep(actionOffset)
+	}
+}
+
+// OnTeardown registers f to run when the body ends, whether it passed,
+// failed or panicked: kill the servers here. Functions run last registered
+// first, each on its own goroutine (a FailNow in one does not skip the
+// others), before the network is cleaned up.
+func (h *H) OnTeardown(f func()) {
+	h.r.mu.Lock()
+	h.r.teardowns = append(h.r.teardowns, f)
+	h.r.mu.Unlock()
+}
+
+// Go runs f on a new goroutine of the test, labelled helper=name. A panic in
+// f fails the test with its stack instead of crashing the test binary.
+// Report problems from f with h.T().Errorf (FailNow would only end f).
+// A helper still running after teardown is reported as a leak.
+func (h *H) Go(name string, f func()) {
+	ctx := pprof.WithLabels(h.r.ctx, pprof.Labels(labelHelper, name))
+	go func() {
+		pprof.SetGoroutineLabels(ctx)
+		defer func() {
+			if p := recover(); p != nil {
+				h.r.fail("labtest: helper %q panicked: %v\n%s", name, p, panicStack())
+			}
+		}()
+		f()
+	}()
+}
+
+// SetVirtualTimeLimit sets the time the body may take, counted from its
+// start (default 120 s or -vtime-limit); 0 removes the limit. When the
+// limit passes the test fails with a dump of its goroutines.
+func (h *H) SetVirtualTimeLimit(d time.Duration) { h.r.setLimit(d) }
+
+// LongCompute runs f, a computation that takes real time but no virtual
+// time (a linearizability check of a long history), with the stall
+// watchdog paused, so that it is not mistaken for a busy loop.
+func (h *H) LongCompute(f func()) {
+	h.r.paused.Add(1)
+	defer h.r.paused.Add(-1)
+	f()
+}
+
+// Drain arranges for ch to be emptied during teardown's grace period, so
+// that a server whose applier is blocked sending on ch can exit after
+// Kill instead of being reported as leaked.
+func Drain[T any](h *H, ch <-chan T) {
+	h.r.mu.Lock()
+	defer h.r.mu.Unlock()
+	h.r.drains = append(h.r.drains, func(stop <-chan struct{}) {
+		for {
+			select {
+			case <-stop:
+				return
+			case _, ok := <-ch:
+				if !ok {
+					return
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,93 @@
+package labtest
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// teardown runs on the body's goroutine once the body has ended, in the
+// bubble: kill the servers (OnTeardown), close the network, let the
+// servers' goroutines wind down for a virtual grace period while the
+// registered apply channels are drained, then list what is still alive.
+func (r *run) teardown(h *H, stopWatch func() []labgobFinding) {
+	r.phase.Store("teardown")
+	if r.opt.teardownCap > 0 {
+		r.deadline.Store(time.Now().Add(r.opt.teardownCap).UnixNano())
+	} else {
+		r.deadline.Store(0)
+	}
+	h.Action("teardown")
+
+	r.mu.Lock()
+	fs := r.teardowns
+	drains := r.drains
+	r.mu.Unlock()
+
+	stop := r.drainStop
+	drained := make(chan struct{}, len(drains))
+	for _, d := range drains {
+		go func() {
+			r.setRole("drain")
+			d(stop)
+			drained <- struct{}{}
+		}()
+	}
+	for i := len(fs) - 1; i >= 0; i-- {
+		r.callIsolated(fmt.Sprintf("OnTeardown function #%d", i+1), fs[i])
+	}
+	r.callIsolated("network cleanup", r.net.Cleanup)
+
+	if r.opt.leakGrace > 0 {
+		time.Sleep(r.opt.leakGrace)
+	}
+	close(stop)
+	for range drains {
+		<-drained
+	}
+
+	r.reportFindings(stopWatch())
+
+	if leaked := r.snapshotTest(); len(leaked) > 0 {
+		r.reportLeaks(leaked)
+	}
+}
+
+// callIsolated runs f on its own goroutine and waits for it, so that a
+// panic or FailNow in f ends only f.
+func (r *run) callIsolated(what string, f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if p := recover(); p != nil {
+				r.fail("labtest: %s panicked: %v\n%s", what, p, panicStack())
+			}
+		}()
+		f()
+	}()
+	<-done
+}
+
+// reportLeaks lists the goroutines that outlived teardown, by server and
+// function. Leaks are a warning unless -strict: a server that does not stop
+// after Kill burns CPU in later tests and, with virtual time, keeps its
+// bubble from ending.
+func (r *run) reportLeaks(gs []goroutine) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "labtest: %d goroutine(s) of the test are still alive %v (virtual) after teardown "+
+		"(servers killed, network closed). Goroutines must return after Kill "+
+		"(check rf.killed() in every loop and do not block forever on a channel):\n", len(gs), r.opt.leakGrace)
+	b.WriteString(describe(gs, r.virtual))
+	msg := b.String()
+	r.mu.Lock()
+	r.dumps = append(r.dumps, rawStacks(gs))
+	r.mu.Unlock()
+	h := &H{r: r}
+	h.Action("leak report: %d goroutine(s) alive after teardown", len(gs))
+	if r.strict {
+		r.fail("%s", msg)
+		return
+	}
+	r.t.Log("warning (-strict makes this a failure): " + msg)
+}

@@ -1,0 +1,102 @@
+package labtest
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+)
+
+// finish runs on the outer test goroutine when the test is over: it writes
+// the timeline file of a failed test (of every test with -logs) and prints
+// the seed and the rerun line of a failed one.
+func (r *run) finish() {
+	r.outer.Helper()
+	failed := r.outer.Failed()
+	if failed || r.set.logs {
+		if path, err := r.writeLog(failed); err != nil {
+			r.outer.Logf("labtest: could not write the timeline: %v", err)
+		} else {
+			r.outer.Logf("labtest: timeline of this run: %s", path)
+		}
+	}
+	if failed {
+		r.outer.Logf("labtest: seed %d; replay with:\n    %s", r.seed, r.rerunLine())
+	}
+}
+
+// logDir is -logdir, or testlogs/ at the module root (ignored by git), so
+// that the files of all packages land in one place.
+func (r *run) logDir() string {
+	if r.set.logDir != "" {
+		return r.set.logDir
+	}
+	if root, ok := moduleRoot(); ok {
+		return filepath.Join(root, "testlogs")
+	}
+	return filepath.Join(os.TempDir(), "raftlab-testlogs")
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.=-]+`)
+
+func (r *run) writeLog(failed bool) (string, error) {
+	dir := r.logDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	name := fmt.Sprintf("%s-seed%d.log", unsafeName.ReplaceAllString(r.name, "_"), r.seed)
+	path := filepath.Join(dir, name)
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	w := bufio.NewWriter(f)
+	result := "PASS"
+	if failed {
+		result = "FAIL"
+	}
+	mode := "virtual time"
+	if !r.virtual {
+		mode = "real time"
+	}
+	fmt.Fprintf(w, "# labtest timeline of %s: %s\n", r.name, result)
+	fmt.Fprintf(w, "# seed: %d\n", r.seed)
+	fmt.Fprintf(w, "# rerun: %s\n", r.rerunLine())
+	fmt.Fprintf(w, "# mode: %s; topics: %s; written %s\n", mode, r.set.topics, time.Now().UTC().Format(time.RFC3339))
+
+	r.mu.Lock()
+	failures := append([]string(nil), r.failures...)
+	dumps := append([]string(nil), r.dumps...)
+	r.mu.Unlock()
+	if len(failures) > 0 {
+		fmt.Fprintf(w, "#\n# failures found by the harness:\n")
+		for _, m := range failures {
+			fmt.Fprintf(w, "%s\n", m)
+		}
+	}
+	fmt.Fprintf(w, "#\n# timeline (seconds since the start of the test, topic, who, what):\n")
+	entries, dropped, trace, complete := r.collect()
+	if !complete {
+		fmt.Fprintf(w, "(the timeline could not be read: a frozen goroutine of the test holds a lock of the network or the log)\n")
+	}
+	if dropped > 0 {
+		fmt.Fprintf(w, "(the oldest %d log entries were dropped)\n", dropped)
+	}
+	start := time.Unix(0, r.startNs.Load())
+	for _, l := range timeline(start, entries, trace) {
+		fmt.Fprintln(w, l.text)
+	}
+	if len(dumps) > 0 {
+		fmt.Fprintf(w, "\n# goroutine stacks taken by the guards:\n")
+		for _, d := range dumps {
+			fmt.Fprintln(w, d)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return "", err
+	}
+	return path, f.Close()
+}

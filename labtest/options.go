@@ -1,0 +1,55 @@
+package labtest
+
+import "time"
+
+// DefaultVirtualTimeLimit is how much virtual time a test body may take
+// unless the test or -vtime-limit says otherwise. The classic lab tests
+// finish within 120 s of wall-clock time; a body that needs more is stuck.
+const DefaultVirtualTimeLimit = 120 * time.Second
+
+// Option adjusts one Run.
+type Option func(*options)
+
+type options struct {
+	seed        *uint64
+	vlimit      time.Duration
+	vlimitSet   bool
+	stall       time.Duration
+	stallSet    bool
+	strict      *bool
+	leakGrace   time.Duration
+	tick        time.Duration
+	teardownCap time.Duration
+}
+
+func defaultOptions() options {
+	return options{
+		leakGrace:   2 * time.Second,
+		tick:        100 * time.Millisecond,
+		teardownCap: 30 * time.Second,
+	}
+}
+
+// WithSeed runs the test with this seed, whatever -seed says; multi-seed
+// tests pass each of Seeds(t) in turn.
+func WithSeed(seed uint64) Option { return func(o *options) { o.seed = &seed } }
+
+// VirtualTimeLimit sets the virtual time the body may take (default
+// DefaultVirtualTimeLimit or -vtime-limit); 0 means no limit. In realtime
+// mode the limit is wall-clock time.
+func VirtualTimeLimit(d time.Duration) Option {
+	return func(o *options) { o.vlimit, o.vlimitSet = d, true }
+}
+
+// StallAfter sets how long, in real time, the virtual clock may stand still
+// before the stall watchdog fails the test (default -stall, 15 s).
+func StallAfter(d time.Duration) Option {
+	return func(o *options) { o.stall, o.stallSet = d, true }
+}
+
+// Strict makes goroutines that outlive teardown fail the test (as -strict).
+func Strict(on bool) Option { return func(o *options) { o.strict = &on } }
+
+// LeakGrace sets the virtual time teardown waits, after killing the
+// servers and closing the network, for their goroutines to exit.
+func LeakGrace(d time.Duration) Option { return func(o *options) { o.leakGrace = d } }

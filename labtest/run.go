@@ -1,0 +1,343 @@
+package labtest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"raftlab/dlog"
+	"raftlab/labgob"
+	"raftlab/labrpc"
+)
+
+// logLimit bounds the in-memory timeline of one test.
+const logLimit = 200_000
+
+// rootGrace is how long, in real time, the harness waits for a bubble to
+// finish once teardown has reported. A bubble whose leaked goroutines are
+// all durably blocked ends at once (with synctest's "blocked goroutines
+// remain" panic, which the harness expects); one that still runs code
+// never ends, and the test must not wait for it.
+const rootGrace = 2 * time.Second
+
+var runCounter atomic.Uint64
+
+// run is the state of one Run, shared by the outer test goroutine (guards,
+// reports, the timeline file) and the goroutines in the bubble.
+type run struct {
+	id      string
+	name    string
+	outer   *testing.T
+	seed    uint64
+	set     settings
+	opt     options
+	virtual bool
+	strict  bool
+	stall   time.Duration
+
+	// The bubble reports to the outer goroutine through events; both
+	// channels are made outside the bubble, which makes a wait on freeze
+	// non-durable: a goroutine parked on it stops the bubble's clock for
+	// good, so nothing in an abandoned bubble runs again.
+	events chan event
+	freeze chan struct{}
+
+	ctx context.Context // pprof labels of the run
+
+	rec *dlog.Buffer // made outside: the guards read it while the bubble is stuck
+
+	// Set inside the bubble before the body starts; the outer goroutine
+	// reads only the atomics (it may look while the bubble is stuck).
+	t         *testing.T
+	start     time.Time
+	bubble    int
+	net       *labrpc.Network
+	rng       *rand.Rand
+	drainStop chan struct{}
+	netP      atomic.Pointer[labrpc.Network]
+	startNs   atomic.Int64
+	bubbleID  atomic.Int64
+	vnow      atomic.Int64 // virtual time since start at the last heartbeat
+
+	beats     atomic.Uint64 // heartbeat ticks, the stall watchdog's view of the clock
+	deadline  atomic.Int64  // UnixNano on the body's clock; 0 means none
+	phase     atomic.Value  // string: "body" or "teardown"
+	paused    atomic.Int32
+	abandoned atomic.Bool
+	doneSent  atomic.Bool
+
+	mu        sync.Mutex
+	teardowns []func()
+	drains    []func(stop <-chan struct{})
+	failures  []string // the harness's own failure reports, for the timeline file
+	dumps     []string // raw goroutine dumps taken by guards
+}
+
+type eventKind int
+
+const (
+	evDone    eventKind = iota // teardown finished; the bubble is returning
+	evAbandon                  // a guard inside the bubble gave up on the test
+)
+
+type event struct {
+	kind eventKind
+	msg  string
+}
+
+// Run runs body as the test t: in a synctest bubble with virtual time
+// (unless -realtime or RAFTLAB_REALTIME=1), with a seeded network and
+// random source, the harness's guards and, on failure, a timeline file and
+// a rerun line. Call it once per test or subtest, from the test goroutine;
+// call t.Parallel and t.Run outside it (they are not allowed in a bubble).
+func Run(t *testing.T, body func(h *H), opts ...Option) {
+	t.Helper()
+	if currentBubble() != 0 {
+		t.Fatalf("labtest.Run called inside a synctest bubble (from another labtest.Run?): " +
+			"call it once per test or subtest, on the test goroutine; t.Run and t.Parallel belong outside labtest.Run")
+	}
+	r := newRun(t, opts)
+	if r.set.topicsErr != nil {
+		t.Fatalf("labtest: -log-topics: %v", r.set.topicsErr)
+	}
+	r.execute(body)
+}
+
+func newRun(t *testing.T, opts []Option) *run {
+	set := currentSettings()
+	o := defaultOptions()
+	for _, f := range opts {
+		f(&o)
+	}
+	r := &run{
+		id:      t.Name() + "#" + strconv.FormatUint(runCounter.Add(1), 10),
+		name:    t.Name(),
+		outer:   t,
+		set:     set,
+		opt:     o,
+		virtual: !set.realtime,
+		strict:  set.strict,
+		stall:   set.stall,
+		events:  make(chan event, 4),
+		freeze:  make(chan struct{}),
+		rec:     dlog.NewBuffer(logLimit),
+	}
+	switch {
+	case o.seed != nil:
+		r.seed = *o.seed
+	case set.seedSet:
+		r.seed = set.seed
+	default:
+		r.seed = freshSeed()
+	}
+	if o.strict != nil {
+		r.strict = *o.strict
+	}
+	if o.stallSet {
+		r.stall = o.stall
+	}
+	if !o.vlimitSet {
+		r.opt.vlimit = set.vlimit
+	}
+	r.ctx = pprof.WithLabels(context.Background(), pprof.Labels(labelRun, r.id))
+	r.phase.Store("body")
+	return r
+}
+
+type rootResult struct {
+	returned bool
+	panicked any
+}
+
+// execute runs the bubble (or, in realtime mode, the body) on a goroutine
+// of its own, so that the test goroutine stays free to watch the clock and
+// to give up on a bubble that will never end.
+func (r *run) execute(body func(h *H)) {
+	r.outer.Helper()
+	rootDone := make(chan rootResult, 1)
+	go func() {
+		pprof.SetGoroutineLabels(r.ctx)
+		var res rootResult
+		defer func() {
+			if !res.returned {
+				// A panic here is synctest's deadlock report, or a failure
+				// reported on a test that a guard already finished.
+				res.panicked = recover()
+			}
+			rootDone <- res
+		}()
+		if r.virtual {
+			synctest.Test(r.outer, r.inner(body))
+		} else {
+			r.inner(body)(r.outer)
+		}
+		res.returned = true
+	}()
+
+	poll := time.NewTicker(200 * time.Millisecond)
+	defer poll.Stop()
+	lastBeat, lastChange := r.beats.Load(), time.Now()
+	for {
+		select {
+		case res := <-rootDone:
+			r.rootFinished(res)
+			r.finish()
+			return
+		case ev := <-r.events:
+			if ev.kind == evAbandon {
+				r.outer.Error(ev.msg)
+				r.finish()
+				return
+			}
+			select {
+			case res := <-rootDone:
+				r.rootFinished(res)
+			case <-time.After(rootGrace):
+				r.bubbleNeverEnds()
+			}
+			r.finish()
+			return
+		case now := <-poll.C:
+			b := r.beats.Load()
+			if !r.virtual || r.paused.Load() > 0 || b != lastBeat {
+				lastBeat, lastChange = b, now
+				continue
+			}
+			if r.stall > 0 && now.Sub(lastChange) >= r.stall {
+				r.stalled(now.Sub(lastChange))
+				r.finish()
+				return
+			}
+		}
+	}
+}
+
+// inner is the test function run in the bubble: it sets up the network
+// and the heartbeat, runs the body and always tears down, even after a
+// panic or FailNow.
+func (r *run) inner(body func(h *H)) func(t *testing.T) {
+	return func(t *testing.T) {
+		r.t = t
+		r.start = time.Now()
+		r.startNs.Store(r.start.UnixNano())
+		r.bubble = currentBubble()
+		r.bubbleID.Store(int64(r.bubble))
+		r.rng = newRand(r.seed, streamTest)
+		r.drainStop = make(chan struct{})
+		h := &H{r: r}
+
+		stopBeat, beatDone := make(chan struct{}), make(chan struct{})
+		go r.heartbeat(stopBeat, beatDone)
+
+		r.net = labrpc.MakeNetworkSeed(r.seed)
+		r.netP.Store(r.net)
+		r.net.SetLogSink(r.rec, r.set.topics)
+		r.net.OnError(func(err error) { r.fail("labrpc: %v", err) })
+		stopWatch := labgob.Watch()
+
+		r.setLimit(r.opt.vlimit)
+		mode := "virtual time"
+		if !r.virtual {
+			mode = "real time"
+		}
+		h.Action("start %s: seed %d, %s", r.name, r.seed, mode)
+
+		defer func() {
+			if p := recover(); p != nil {
+				r.bodyPanicked(p)
+			}
+			r.teardown(h, stopWatch)
+			close(stopBeat)
+			<-beatDone
+			if r.abandoned.Load() {
+				<-r.freeze
+			}
+			r.doneSent.Store(true)
+			r.events <- event{kind: evDone}
+		}()
+		body(h)
+	}
+}
+
+func (r *run) bodyPanicked(p any) {
+	msg := fmt.Sprint(p)
+	if strings.Contains(msg, "inside synctest bubble") {
+		r.fail("labtest: %s.\n\tCall t.Run and t.Parallel outside labtest.Run: each subtest calls labtest.Run itself, "+
+			"and a parallel test calls t.Parallel before labtest.Run.", msg)
+		return
+	}
+	r.fail("labtest: the test body panicked: %v\n%s", p, panicStack())
+}
+
+// setLimit sets the deadline of the current phase, measured from the start
+// of the body.
+func (r *run) setLimit(d time.Duration) {
+	if d <= 0 {
+		r.deadline.Store(0)
+		return
+	}
+	r.deadline.Store(r.start.Add(d).UnixNano())
+}
+
+// heartbeat ticks the bubble's clock for the stall watchdog and enforces
+// the virtual-time limit. It is the only timer the harness keeps; note
+// that its presence means the bubble is never idle without a pending timer,
+// so a deadlocked body runs to the virtual-time limit (in a few real
+// milliseconds) instead of tripping synctest's deadlock panic.
+func (r *run) heartbeat(stop <-chan struct{}, done chan<- struct{}) {
+	r.setRole("heartbeat")
+	defer close(done)
+	tk := time.NewTicker(r.opt.tick)
+	defer tk.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-tk.C:
+			if r.abandoned.Load() {
+				<-r.freeze
+			}
+			r.vnow.Store(int64(now.Sub(r.start)))
+			r.beats.Add(1)
+			if dl := r.deadline.Load(); dl != 0 && now.UnixNano() >= dl {
+				r.limitExceeded(now)
+				<-r.freeze
+			}
+		}
+	}
+}
+
+// fail reports a harness-detected failure on the test, unless a guard has
+// already finished the test, when only the timeline keeps it.
+func (r *run) fail(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	r.mu.Lock()
+	r.failures = append(r.failures, msg)
+	r.mu.Unlock()
+	r.rec.Record(dlog.Entry{At: time.Now(), Server: "test", Topic: dlog.Test, Msg: "FAIL: " + msg})
+	if r.abandoned.Load() || r.t == nil {
+		return
+	}
+	r.t.Error(msg)
+}
+
+// abandon marks the test as finished by a guard: from now on the bubble's
+// goroutines must not touch the test, and the heartbeat freezes the bubble
+// the next time it runs.
+func (r *run) abandon(msg string, dump string) {
+	r.mu.Lock()
+	r.failures = append(r.failures, msg)
+	if dump != "" {
+		r.dumps = append(r.dumps, dump)
+	}
+	r.mu.Unlock()
+	r.abandoned.Store(true)
+}
