@@ -1,0 +1,235 @@
+package raft
+
+// Beyond the classic tests: duplicated RPCs, one-way cuts, and partitions
+// in which the groups overlap. Raft must elect a leader and commit wherever
+// a majority can talk, and stay safe everywhere.
+
+import (
+	"testing"
+	"time"
+
+	"raftlab/labrpc"
+)
+
+// nodes lists the cluster's server names for labrpc's partition helpers.
+func (cfg *cluster) nodes() []any {
+	ns := make([]any, cfg.n)
+	for i := range ns {
+		ns[i] = i
+	}
+	return ns
+}
+
+func (cfg *cluster) partition(groups [][]any) {
+	cfg.net.Partition(groups...)
+	cfg.h.event("partition %v", groups)
+}
+
+func (cfg *cluster) heal() {
+	cfg.net.Heal()
+	cfg.h.event("heal")
+}
+
+func (cfg *cluster) cut(from, to int) {
+	cfg.net.Cut(from, to)
+	cfg.h.event("cut %d -> %d", from, to)
+}
+
+func (cfg *cluster) setFaults(f labrpc.Faults) {
+	cfg.net.SetFaults(f)
+	cfg.h.event("faults %+v", f)
+}
+
+// Every RPC may arrive twice, late and out of order. A follower must not
+// append an entry twice, nor let a stale duplicate of an AppendEntries cut
+// off entries it has already acknowledged: every command the cluster
+// acknowledged must be in the final log, at its index, exactly once.
+func TestDuplicateRPCs(t *testing.T) {
+	runTest(t, budget{virtual: 60 * time.Second, rpcs: 20000}, func(h *harness) {
+		const servers = 5
+		cfg := makeCluster(h, servers, false, false)
+		cfg.begin("duplicated and reordered RPCs")
+		cfg.setFaults(labrpc.Faults{Duplicates: 0.5, MaxDelay: 40 * time.Millisecond})
+
+		acked := map[int]int{} // index -> command seen committed there
+		crashed := -1
+		total := 0
+		for round := 0; round < 8; round++ {
+			leader := cfg.checkOneLeader()
+			rf := cfg.raft(leader)
+			type started struct{ index, cmd int }
+			var cmds []started
+			for k := 0; k < 10; k++ {
+				x := cfg.randCmd()
+				if index, _, ok := rf.Start(x); ok {
+					cmds = append(cmds, started{index, x})
+				}
+			}
+			total += len(cmds)
+			cfg.sleep(testElectionTimeout)
+			for _, c := range cmds {
+				if nd, v := cfg.nCommitted(c.index); nd > 0 && v == c.cmd {
+					acked[c.index] = c.cmd
+				}
+			}
+			// Every other round the leader crashes (a duplicate arriving at
+			// a follower after that must not undo what it acknowledged).
+			if round%2 == 1 {
+				if crashed != -1 {
+					cfg.start1(crashed)
+					cfg.connect(crashed)
+				}
+				cfg.crash1(leader)
+				crashed = leader
+			}
+		}
+		if len(acked) < total/2 {
+			h.fatalf("liveness: only %d of %d commands committed with duplicates and delays but no losses", len(acked), total)
+		}
+
+		if crashed != -1 {
+			cfg.start1(crashed)
+			cfg.connect(crashed)
+		}
+		cfg.setFaults(labrpc.Faults{})
+		final := cfg.randCmd()
+		last := cfg.one(final, servers, true)
+
+		seen := map[any]int{}
+		for index := 1; index <= last; index++ {
+			v := cfg.wait(index, servers, -1)
+			if want, ok := acked[index]; ok && v != want {
+				h.fatalf("durability: %v was acknowledged at index %d but the final log holds %v there", want, index, v)
+			}
+			if prev, dup := seen[v]; dup && v != final {
+				h.fatalf("duplicate entry: command %v, started once, is in the log at indices %d and %d", v, prev, index)
+			}
+			seen[v] = index
+		}
+		cfg.end()
+	})
+}
+
+// The leader cannot reach one follower, though the follower reaches it:
+// the follower keeps campaigning and deposing that leader. A majority that
+// talks both ways must still elect leaders and commit.
+func TestOneWayCut(t *testing.T) {
+	runTest(t, budget{virtual: 90 * time.Second, rpcs: 20000}, func(h *harness) {
+		const servers = 5
+		cfg := makeCluster(h, servers, false, false)
+		cfg.begin("one-way cuts")
+
+		cfg.one(cfg.randCmd(), servers, true)
+
+		// The leader's calls to one follower fail (and the leader's replies
+		// to that follower are lost); the follower's calls still arrive.
+		leader := cfg.checkOneLeader()
+		f := (leader + 1) % servers
+		cfg.cut(leader, f)
+		for i := 0; i < 10; i++ {
+			cfg.one(cfg.randCmd(), servers-1, true)
+		}
+		cfg.checkOneLeader()
+
+		// A follower that hears everyone but whose every call and reply is
+		// lost: the other four still commit.
+		cfg.heal()
+		leader = cfg.checkOneLeader()
+		g := (leader + 2) % servers
+		for j := 0; j < servers; j++ {
+			if j != g {
+				cfg.cut(g, j)
+			}
+		}
+		for i := 0; i < 10; i++ {
+			cfg.one(cfg.randCmd(), servers-1, true)
+		}
+
+		// Healed: everyone, g included, catches up.
+		cfg.heal()
+		cfg.one(cfg.randCmd(), servers, true)
+		cfg.end()
+	})
+}
+
+// Each server reaches only its ring neighbours: every one sees a majority,
+// no two see the same one. Leaders come and go as the far side campaigns,
+// but commits must go on, and every term has at most one leader.
+func TestMajoritiesRing(t *testing.T) {
+	runTest(t, budget{virtual: 120 * time.Second, rpcs: 40000}, func(h *harness) {
+		const servers = 5
+		cfg := makeCluster(h, servers, false, false)
+		cfg.begin("majorities ring partition")
+
+		cfg.one(cfg.randCmd(), servers, true)
+		cfg.partition(labrpc.MajoritiesRing(cfg.nodes()))
+		for i := 0; i < 10; i++ {
+			cfg.one(cfg.randCmd(), servers/2+1, true)
+			cfg.pollLeaders()
+		}
+		cfg.heal()
+		cfg.one(cfg.randCmd(), servers, true)
+		cfg.end()
+	})
+}
+
+// Two halves joined by one bridge server that reaches both: each half with
+// the bridge is a majority, so commits must go on.
+func TestBridgePartition(t *testing.T) {
+	runTest(t, budget{virtual: 120 * time.Second, rpcs: 40000}, func(h *harness) {
+		const servers = 5
+		cfg := makeCluster(h, servers, false, false)
+		cfg.begin("bridge partition")
+
+		cfg.one(cfg.randCmd(), servers, true)
+		for round := 0; round < 3; round++ {
+			groups := labrpc.Bridge(cfg.nodes(), h.rand)
+			cfg.partition(groups)
+			for i := 0; i < 5; i++ {
+				cfg.one(cfg.randCmd(), servers/2+1, true)
+				cfg.pollLeaders()
+			}
+			cfg.heal()
+			cfg.one(cfg.randCmd(), servers, true)
+		}
+		cfg.end()
+	})
+}
+
+// A minority partition with duplicates and delays: the minority's leader
+// must not commit, and after healing its entries give way.
+func TestMinorityLeaderUnderDuplicates(t *testing.T) {
+	runTest(t, budget{virtual: 60 * time.Second, rpcs: 20000}, func(h *harness) {
+		const servers = 5
+		cfg := makeCluster(h, servers, false, false)
+		cfg.begin("minority leader with duplicated RPCs")
+		cfg.setFaults(labrpc.Faults{Duplicates: 0.3, MaxDelay: 20 * time.Millisecond})
+
+		cfg.one(cfg.randCmd(), servers, true)
+		leader := cfg.checkOneLeader()
+		minority := []any{leader, (leader + 1) % servers}
+		var majority []any
+		for i := 0; i < servers; i++ {
+			if i != leader && i != (leader+1)%servers {
+				majority = append(majority, i)
+			}
+		}
+		cfg.partition([][]any{minority, majority})
+
+		x := cfg.randCmd()
+		index, _, ok := cfg.raft(leader).Start(x)
+		if !ok {
+			h.fatalf("the leader %d rejected Start", leader)
+		}
+		cfg.sleep(2 * testElectionTimeout)
+		if nd, v := cfg.nCommitted(index); nd > 0 && v == x {
+			h.fatalf("commit without majority: %d servers applied index %d, accepted by a leader partitioned with one follower", nd, index)
+		}
+		for i := 0; i < 5; i++ {
+			cfg.one(cfg.randCmd(), 3, true)
+		}
+		cfg.heal()
+		cfg.one(cfg.randCmd(), servers, true)
+		cfg.end()
+	})
+}

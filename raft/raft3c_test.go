@@ -1,0 +1,400 @@
+package raft
+
+// 3C: persistence.
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// restartAll crashes and restarts every server, then reconnects them.
+func (cfg *cluster) restartAll() {
+	for i := 0; i < cfg.n; i++ {
+		cfg.start1(i)
+	}
+	for i := 0; i < cfg.n; i++ {
+		cfg.connect(i)
+	}
+}
+
+// Whole-cluster, leader and follower crashes: what was committed survives,
+// and restarted servers take part again.
+func TestPersist13C(t *testing.T) {
+	runTest(t, budget{virtual: 30 * time.Second, rpcs: 1500}, func(h *harness) {
+		const servers = 3
+		cfg := makeCluster(h, servers, false, false)
+		cfg.begin("basic persistence")
+
+		cfg.one(11, servers, true)
+
+		// Everyone crashes and restarts.
+		cfg.restartAll()
+		cfg.one(12, servers, true)
+
+		// The leader crashes and restarts.
+		leader1 := cfg.checkOneLeader()
+		cfg.start1(leader1)
+		cfg.connect(leader1)
+		cfg.one(13, servers, true)
+
+		// The next leader is cut off, commits happen without it, then it
+		// crashes and restarts: it must catch up from its persisted state.
+		leader2 := cfg.checkOneLeader()
+		cfg.disconnect(leader2)
+		cfg.one(14, servers-1, true)
+		cfg.start1(leader2)
+		cfg.connect(leader2)
+		cfg.wait(4, servers, -1) // wait for leader2 to join before killing i3
+
+		i3 := (cfg.checkOneLeader() + 1) % servers
+		cfg.disconnect(i3)
+		cfg.one(15, servers-1, true)
+		cfg.start1(i3)
+		cfg.connect(i3)
+		cfg.one(16, servers, true)
+		cfg.end()
+	})
+}
+
+// Rounds of crashes of leaders and followers in a five-server cluster, each
+// with commits made by a bare majority of freshly restarted servers.
+func TestPersist23C(t *testing.T) {
+	runTest(t, budget{virtual: 60 * time.Second, rpcs: 4000}, func(h *harness) {
+		const servers = 5
+		cfg := makeCluster(h, servers, false, false)
+		cfg.begin("more persistence")
+
+		index := 1
+		for iters := 0; iters < 5; iters++ {
+			cfg.one(10+index, servers, true)
+			index++
+
+			leader1 := cfg.checkOneLeader()
+			cfg.disconnect((leader1 + 1) % servers)
+			cfg.disconnect((leader1 + 2) % servers)
+			cfg.one(10+index, servers-2, true)
+			index++
+
+			// The three that saw the last entry go; the two that missed it
+			// restart from their persisted state.
+			cfg.disconnect((leader1 + 0) % servers)
+			cfg.disconnect((leader1 + 3) % servers)
+			cfg.disconnect((leader1 + 4) % servers)
+			cfg.start1((leader1 + 1) % servers)
+			cfg.start1((leader1 + 2) % servers)
+			cfg.connect((leader1 + 1) % servers)
+			cfg.connect((leader1 + 2) % servers)
+			cfg.sleep(testElectionTimeout)
+
+			// One that saw it restarts and joins them: with it they are a
+			// majority, and its vote must go to a log as up to date as its own.
+			cfg.start1((leader1 + 3) % servers)
+			cfg.connect((leader1 + 3) % servers)
+			cfg.one(10+index, servers-2, true)
+			index++
+
+			cfg.connect((leader1 + 4) % servers)
+			cfg.connect((leader1 + 0) % servers)
+		}
+		cfg.one(1000, servers, true)
+		cfg.end()
+	})
+}
+
+// A partitioned-off follower, then the leader and the other follower
+// crash: what the cut-off follower missed must come back from disk.
+func TestPersist33C(t *testing.T) {
+	runTest(t, budget{virtual: 30 * time.Second, rpcs: 1500}, func(h *harness) {
+		const servers = 3
+		cfg := makeCluster(h, servers, false, false)
+		cfg.begin("partitioned leader and one follower crash, leader restarts")
+
+		cfg.one(101, servers, true)
+
+		leader := cfg.checkOneLeader()
+		cfg.disconnect((leader + 2) % servers)
+		cfg.one(102, 2, true)
+
+		cfg.crash1((leader + 0) % servers)
+		cfg.crash1((leader + 1) % servers)
+		cfg.connect((leader + 2) % servers)
+		cfg.start1((leader + 0) % servers)
+		cfg.connect((leader + 0) % servers)
+
+		// The restarted leader must still hold 102 and bring the stale
+		// follower up to date.
+		cfg.one(103, 2, true)
+
+		cfg.start1((leader + 1) % servers)
+		cfg.connect((leader + 1) % servers)
+		cfg.one(104, servers, true)
+		cfg.end()
+	})
+}
+
+// Figure 8 of the Raft paper: leaders crash right after appending entries
+// that only some followers got. A leader must never commit an entry of an
+// earlier term by counting replicas; the apply checker catches the
+// committed-then-overwritten entry if it does.
+func TestFigure83C(t *testing.T) {
+	runTest(t, budget{virtual: 120 * time.Second, rpcs: 40000}, func(h *harness) {
+		const servers = 5
+		cfg := makeCluster(h, servers, false, false)
+		cfg.begin("Figure 8")
+
+		cfg.one(cfg.randCmd(), 1, true)
+
+		nup := servers
+		for iters := 0; iters < 1000; iters++ {
+			leader := -1
+			for i := 0; i < servers; i++ {
+				if rf := cfg.raft(i); rf != nil {
+					if _, _, ok := rf.Start(cfg.randCmd()); ok {
+						leader = i
+					}
+				}
+			}
+
+			if h.rand.IntN(1000) < 100 {
+				cfg.sleep(time.Duration(h.rand.Int64N(int64(testElectionTimeout / 2))))
+			} else {
+				cfg.sleep(time.Duration(h.rand.Int64N(13)) * time.Millisecond)
+			}
+
+			if leader != -1 {
+				cfg.crash1(leader)
+				nup--
+			}
+			if nup < 3 {
+				s := h.rand.IntN(servers)
+				if cfg.raft(s) == nil {
+					cfg.start1(s)
+					cfg.connect(s)
+					nup++
+				}
+			}
+		}
+
+		for i := 0; i < servers; i++ {
+			if cfg.raft(i) == nil {
+				cfg.start1(i)
+				cfg.connect(i)
+			}
+		}
+		cfg.one(cfg.randCmd(), servers, true)
+		cfg.end()
+	})
+}
+
+// Concurrent clients on an unreliable network: every command commits.
+func TestUnreliableAgree3C(t *testing.T) {
+	runTest(t, budget{virtual: 60 * time.Second, rpcs: 20000}, func(h *harness) {
+		const servers = 5
+		cfg := makeCluster(h, servers, true, false)
+		cfg.begin("unreliable agreement")
+
+		var wg sync.WaitGroup
+		for iters := 1; iters < 50; iters++ {
+			for j := 0; j < 4; j++ {
+				wg.Add(1)
+				go func(iters, j int) {
+					defer wg.Done()
+					if _, err := cfg.tryOne(100*iters+j, 1, true); err != nil {
+						h.report(err.Error())
+					}
+				}(iters, j)
+			}
+			cfg.one(iters, 1, true)
+		}
+		cfg.setUnreliable(false)
+		wg.Wait()
+		cfg.one(100, servers, true)
+		cfg.end()
+	})
+}
+
+// Figure 8 again, on an unreliable network with long reordering, with
+// leaders partitioned away instead of crashed.
+func TestFigure8Unreliable3C(t *testing.T) {
+	runTest(t, budget{virtual: 120 * time.Second, rpcs: 100000}, func(h *harness) {
+		const servers = 5
+		cfg := makeCluster(h, servers, true, false)
+		cfg.begin("Figure 8 (unreliable)")
+
+		cfg.one(h.rand.IntN(10000), 1, true)
+
+		nup := servers
+		for iters := 0; iters < 1000; iters++ {
+			if iters == 200 {
+				cfg.setLongReordering(true)
+			}
+			leader := -1
+			for i := 0; i < servers; i++ {
+				if _, _, ok := cfg.raft(i).Start(h.rand.IntN(10000)); ok && cfg.isConnected(i) {
+					leader = i
+				}
+			}
+
+			if h.rand.IntN(1000) < 100 {
+				cfg.sleep(time.Duration(h.rand.Int64N(int64(testElectionTimeout / 2))))
+			} else {
+				cfg.sleep(time.Duration(h.rand.Int64N(13)) * time.Millisecond)
+			}
+
+			if leader != -1 && h.rand.IntN(2) == 0 {
+				cfg.disconnect(leader)
+				nup--
+			}
+			if nup < 3 {
+				s := h.rand.IntN(servers)
+				if !cfg.isConnected(s) {
+					cfg.connect(s)
+					nup++
+				}
+			}
+		}
+
+		for i := 0; i < servers; i++ {
+			if !cfg.isConnected(i) {
+				cfg.connect(i)
+			}
+		}
+		cfg.one(h.rand.IntN(10000), servers, true)
+		cfg.end()
+	})
+}
+
+// testElectionTimeoutMillis is the election timeout in milliseconds.
+func testElectionTimeoutMillis() int { return int(testElectionTimeout / time.Millisecond) }
+
+// churnTest runs three clients against a cluster that is disconnected, crashed
+// and restarted at random; at the end every value a client saw committed
+// must be in the final log.
+func churnTest(h *harness, unreliable bool) {
+	const servers = 5
+	cfg := makeCluster(h, servers, unreliable, false)
+	name := "churn"
+	if unreliable {
+		name = "unreliable churn"
+	}
+	cfg.begin(name)
+
+	var stop sync.WaitGroup
+	done := make(chan struct{})
+	const nclients = 3
+	results := make([][]int, nclients)
+	for c := 0; c < nclients; c++ {
+		// Each client has its own source, drawn from the test's.
+		rnd := h.newRand(fmt.Sprintf("client-%d", c))
+		stop.Add(1)
+		go func(me int) {
+			defer stop.Done()
+			var values []int
+			for {
+				select {
+				case <-done:
+					results[me] = values
+					return
+				default:
+				}
+				x := rnd.Int()
+				index, ok := -1, false
+				for i := 0; i < servers; i++ {
+					if rf := cfg.raft(i); rf != nil {
+						if ix, _, isLeader := rf.Start(x); isLeader {
+							index, ok = ix, true
+						}
+					}
+				}
+				if ok {
+					// Poll for the commit with backoff, as a client would.
+					for _, to := range []int{10, 20, 50, 100, 200} {
+						nd, cmd := cfg.countApplied(index)
+						if nd > 0 {
+							if xx, isInt := cmd.(int); isInt && xx == x {
+								values = append(values, x)
+							}
+							break
+						}
+						time.Sleep(time.Duration(to) * time.Millisecond)
+					}
+				} else {
+					time.Sleep(time.Duration(79+me*17) * time.Millisecond)
+				}
+			}
+		}(c)
+	}
+
+	for iters := 0; iters < 20; iters++ {
+		if h.rand.IntN(1000) < 200 {
+			cfg.disconnect(h.rand.IntN(servers))
+		}
+		if h.rand.IntN(1000) < 500 {
+			i := h.rand.IntN(servers)
+			if cfg.raft(i) == nil {
+				cfg.start1(i)
+			}
+			cfg.connect(i)
+		}
+		if h.rand.IntN(1000) < 200 {
+			i := h.rand.IntN(servers)
+			if cfg.raft(i) != nil {
+				cfg.crash1(i)
+			}
+		}
+		// Long enough for an election most of the time, short enough that
+		// the cluster is often caught mid-election.
+		cfg.sleep(time.Duration(h.rand.IntN(testElectionTimeoutMillis()*7/10)) * time.Millisecond)
+	}
+
+	cfg.sleep(testElectionTimeout)
+	cfg.setUnreliable(false)
+	for i := 0; i < servers; i++ {
+		if cfg.raft(i) == nil {
+			cfg.start1(i)
+		}
+		cfg.connect(i)
+	}
+
+	close(done)
+	stop.Wait()
+
+	cfg.sleep(testElectionTimeout)
+	last := cfg.one(cfg.randCmd(), servers, true)
+
+	var really []int
+	for index := 1; index <= last; index++ {
+		v := cfg.wait(index, servers, -1)
+		if vi, ok := v.(int); ok {
+			really = append(really, vi)
+		} else {
+			h.fatalf("index %d holds %v, not an int", index, v)
+		}
+	}
+	inLog := map[int]bool{}
+	for _, v := range really {
+		inLog[v] = true
+	}
+	for c, values := range results {
+		for _, v := range values {
+			if !inLog[v] {
+				h.fatalf("durability: client %d saw %d committed, but it is not in the final log (1..%d)", c, v, last)
+			}
+		}
+	}
+	cfg.end()
+}
+
+func TestReliableChurn3C(t *testing.T) {
+	runTest(t, budget{virtual: 60 * time.Second, rpcs: 40000}, func(h *harness) {
+		churnTest(h, false)
+	})
+}
+
+func TestUnreliableChurn3C(t *testing.T) {
+	runTest(t, budget{virtual: 60 * time.Second, rpcs: 40000}, func(h *harness) {
+		churnTest(h, true)
+	})
+}
