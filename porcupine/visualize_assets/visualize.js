@@ -181,7 +181,12 @@ function buildPane(container, g) {
     el('code', { text: clip(str(P.stuckState), 400) }, ex);
     ex.appendChild(document.createTextNode('. None of the operations that could come next is legal in that state (red):'));
     var ul = el('ul', null, ex);
-    for (var k = 0; k < P.next.length && k < 20; k++) opChip(el('li', null, ul), g, P.next[k]);
+    for (var k = 0; k < P.next.length && k < 20; k++) {
+      var li = el('li', null, ul);
+      opChip(li, g, P.next[k]);
+      li.appendChild(document.createTextNode(P.ops[P.next[k] * OPK + OP_FLAGS] & F_NEXT_LEGAL ?
+        ' — legal here, but every order that continues with it fails later' : ' — not a legal step from that state'));
+    }
     if (P.next.length > 20) el('li', { text: '\u2026 and ' + (P.next.length - 20) + ' more' }, ul);
   } else if (D.unknown && D.unknown.partition === g.pi) {
     tag.textContent = 'search stopped here (' + D.unknown.cause + ')';
@@ -220,7 +225,9 @@ function drawPane(g) {
   var y = AXIS_H, rowY = {}, tagY = [];
   for (k = 0; k < D.tags.length; k++) { tagY.push(y); y += ANN_H; }
   for (k = 0; k < g.rows.length; k++) { rowY[g.rows[k]] = y; y += g.rowLanes[g.rows[k]] * LANE_H + ROW_PAD; }
-  var height = y + 6;
+  // A footer strip below the rows holds the break label, clear of ops.
+  var height = y + (P.illegal ? 18 : 6);
+  g.rowsBottom = y;
   g.rowY = rowY; g.tagY = tagY; g.height = height; g.width = width;
   svg.setAttribute('width', width); svg.setAttribute('height', height);
   labels.setAttribute('height', height);
@@ -253,6 +260,7 @@ function drawPane(g) {
   // Annotations: client ones as translucent bands behind their row, others
   // on their tag's row.
   var ann = sv('g', { 'class': 'ann' }, frag);
+  var annTop = sv('g', { 'class': 'ann' });
   var nAnn = D.ann.length / ANK;
   for (k = 0; k < nAnn; k++) {
     var A = D.ann.slice(k * ANK, (k + 1) * ANK);
@@ -263,16 +271,18 @@ function drawPane(g) {
     else continue;
     var bgc = str(A[7]) || (A[0] ? '#e0d7f5' : '#ffe9a8'), tc = str(A[6]) || '#333';
     var point = x1 - x0 < 3;
+    // Client annotations sit behind the ops as bands; their points (a
+    // crash, say) and labels go on top, or the ops would hide them.
+    var layer = A[0] ? ann : annTop;
     if (point) {
-      sv('line', { x1: x0, x2: x0, y1: ay, y2: ay + ah, stroke: bgc === '#ffe9a8' ? '#d49a00' : bgc, 'data-ann': k }, ann);
-      sv('rect', { x: x0 - 4, y: ay, width: 8, height: ah, fill: 'transparent', 'data-ann': k }, ann);
+      sv('line', { x1: x0, x2: x0, y1: ay, y2: ay + ah, stroke: bgc === '#ffe9a8' ? '#d49a00' : bgc, 'data-ann': k }, layer);
+      sv('rect', { x: x0 - 4, y: ay, width: 8, height: ah, fill: 'transparent', 'data-ann': k }, layer);
     } else {
       sv('rect', { x: x0, y: ay, width: x1 - x0, height: ah, fill: bgc, 'class': A[0] ? 'aband' : 'cband', 'data-ann': k }, ann);
     }
-    if (A[0] || point) {
-      var room = point ? 20 : Math.floor((x1 - x0 - 6) / 6);
-      if (room >= 3) sv('text', { x: x0 + 3, y: ay + (A[0] ? 12 : 10), fill: tc, text: clip(str(A[4]), room) }, ann);
-    }
+    var room = point ? 24 : Math.floor((x1 - x0 - 6) / 6);
+    if (room >= 3) sv('text', { x: x0 + 3, y: A[0] ? ay + 12 : ay + ah - 3, fill: A[0] ? tc : (str(A[6]) || '#7a1f1f'),
+                               'class': A[0] ? '' : 'clabel', text: clip(str(A[4]), room) }, layer);
   }
   // Operations.
   var og = sv('g', { 'class': 'ops' }, frag), lg = sv('g', null, frag);
@@ -291,6 +301,7 @@ function drawPane(g) {
     var chars = Math.floor((w - 6) / 6.3);
     if (chars >= 3) sv('text', { x: x + 4, y: yy + 14, 'class': 'opl' + sub, text: clip(str(ops[b + OP_DESC]), chars) }, lg);
   }
+  frag.appendChild(annTop);
   g.overlay = sv('g', null, frag);
   g.hoverLayer = sv('g', null, frag);
   svg.appendChild(frag);
@@ -300,24 +311,30 @@ function drawPane(g) {
 
 function lpXY(g, i, lpc) {
   var b = i * OPK, W = state.colW;
-  return [lpc * W, g.rowY[g.P.ops[b + OP_CLIENT]] + g.lane[i] * LANE_H + LANE_H / 2];
+  // On the box's lower edge, so the path does not run through labels.
+  return [lpc * W, g.rowY[g.P.ops[b + OP_CLIENT]] + g.lane[i] * LANE_H + LANE_H - 5];
 }
 
-// The path of linearization points of partial j up to position upto; the
-// last few points are numbered so the order is readable where it matters.
-function drawPath(g, layer, j, upto, cls, numbered) {
+// Only the last PATH_STEPS steps of a partial linearization are drawn, as
+// numbered points joined by a line: that is where the order matters, and a
+// path through thousands of points is an unreadable zigzag. Hovering an
+// earlier operation shows the steps that lead to it.
+var PATH_STEPS = 12;
+function drawPath(g, layer, j, upto, cls) {
   var lin = g.P.partials[j], pts = g.lps[j];
   if (!lin || !pts || upto < 0) return;
-  var d = [];
-  for (var k = 0; k <= upto && k < lin.length; k++) {
-    var p = lpXY(g, lin[k], pts[k]);
-    d.push((k ? 'L' : 'M') + p[0].toFixed(1) + ' ' + p[1].toFixed(1));
+  upto = Math.min(upto, lin.length - 1);
+  var from = Math.max(0, upto - PATH_STEPS + 1), d = [], k, p;
+  for (k = from; k <= upto; k++) {
+    p = lpXY(g, lin[k], pts[k]);
+    d.push((k > from ? 'L' : 'M') + p[0].toFixed(1) + ' ' + p[1].toFixed(1));
   }
   sv('path', { d: d.join(''), 'class': 'path ' + cls }, layer);
-  for (k = Math.max(0, upto - numbered + 1); k <= upto && k < lin.length; k++) {
+  for (k = from; k <= upto; k++) {
     p = lpXY(g, lin[k], pts[k]);
-    sv('circle', { cx: p[0], cy: p[1], r: 3.5, 'class': 'lp ' + cls }, layer);
-    sv('text', { x: p[0] + 4, y: p[1] - 5, 'class': 'lpn', text: String(k + 1) }, layer);
+    var label = String(k + 1), w = 6 * label.length + 6;
+    sv('rect', { x: p[0] - w / 2, y: p[1] - 7, width: w, height: 14, rx: 7, 'class': 'lp ' + cls }, layer);
+    sv('text', { x: p[0], y: p[1] + 3.5, 'class': 'lpn', text: label }, layer);
   }
 }
 
@@ -331,13 +348,15 @@ function drawStuck(g) {
   }
   if (path < 0) return;
   var lin = P.partials[path], pts = g.lps[path];
-  drawPath(g, layer, path, lin.length - 1, '', 3);
+  drawPath(g, layer, path, lin.length - 1, '');
   // The break: a dashed line just after the last linearization point.
   var bx = ((pts && pts.length) ? pts[pts.length - 1] : 0) * state.colW + 2;
   if (P.illegal) {
     bx = Math.max(bx, 2);
     sv('line', { x1: bx, x2: bx, y1: AXIS_H - 4, y2: g.height, 'class': 'stuckline' }, layer);
-    sv('text', { x: bx + 4, y: AXIS_H + (D.tags.length ? D.tags.length * ANN_H : 0) - 2, 'class': 'stucklabel', text: 'stuck after ' + lin.length + ' ops' }, layer);
+    var right = bx > g.width - 320;
+    sv('text', { x: right ? bx - 4 : bx + 4, y: g.height - 5, 'class': 'stucklabel', 'text-anchor': right ? 'end' : 'start',
+                 text: 'stuck after ' + lin.length + ' operations: nothing can come next' }, layer);
   }
 }
 
@@ -350,8 +369,9 @@ function opDetails(g, i) {
   function row(k, v, code) { el('dt', { text: k }, dl); var dd = el('dd', null, dl); if (code) el('code', { text: v }, dd); else dd.textContent = v; }
   row('operation', str(ops[b + OP_DESC]), true);
   var unk = ops[b + OP_FLAGS] & F_UNKNOWN;
-  row('call', 't=' + fmtRel(ops[b + OP_CT]) + '  (' + absTime(ops[b + OP_CT]) + ')');
-  row('return', unk ? 'never observed: it may take effect at any time after its call, or never' : 't=' + fmtRel(ops[b + OP_RT]) + '  (' + absTime(ops[b + OP_RT]) + ')');
+  function when(rel) { return 't=' + fmtRel(rel) + (D.base !== '0' || Math.abs(rel) >= 10000 ? '  (' + absTime(rel) + ')' : ''); }
+  row('call', when(ops[b + OP_CT]));
+  row('return', unk ? 'never observed: it may take effect at any time after its call, or never' : when(ops[b + OP_RT]));
   var home = ops[b + OP_HOME];
   if (home >= 0) {
     row('linearized', '#' + (ops[b + OP_POS] + 1) + ' of ' + P.partials[home].length + ' in partial linearization ' + home +
@@ -359,7 +379,7 @@ function opDetails(g, i) {
     row('state before', str(ops[b + OP_BEFORE]), true);
     row('state after', str(ops[b + OP_AFTER]), true);
   } else {
-    row('linearized', unk ? 'no: treated as never having taken effect' : 'no');
+    row('linearized', g.isNext[i] ? 'no (see below)' : unk ? 'no: treated as never having taken effect' : P.illegal ? 'no: the search never got this far' : 'no');
   }
   if (g.isNext[i]) {
     el('div', { cls: 'warn', text: 'Cannot be linearized here: after the ' + P.partials[P.stuck].length +
@@ -396,7 +416,7 @@ function clearHover(g) {
 function showOp(g, i) {
   clearHover(g);
   var home = g.P.ops[i * OPK + OP_HOME];
-  if (home >= 0) drawPath(g, g.hoverLayer, home, g.P.ops[i * OPK + OP_POS], 'hover', 8);
+  if (home >= 0) drawPath(g, g.hoverLayer, home, g.P.ops[i * OPK + OP_POS], 'hover');
   opDetails(g, i);
 }
 
@@ -436,9 +456,13 @@ function focusOp(pi, i, scroll) {
   showOp(g, i);
   if (scroll) {
     g.sec.scrollIntoView({ block: 'start' });
-    var x = g.P.ops[i * OPK + OP_CALL] * state.colW;
-    g.scroll.scrollLeft = Math.max(0, x - g.scroll.clientWidth / 3);
+    scrollToOp(g, i);
   }
+}
+
+function scrollToOp(g, i) {
+  var x = g.P.ops[i * OPK + OP_CALL] * state.colW;
+  g.scroll.scrollLeft = Math.max(0, x - g.scroll.clientWidth / 3);
 }
 
 function jumpToFirst() {
@@ -458,12 +482,20 @@ function renderAll() {
 }
 
 function initialColW() {
-  // Wide enough to label operations in short histories, narrow enough that
-  // long ones need only moderate scrolling; the zoom slider overrides it.
-  var maxCols = 1;
-  for (var k = 0; k < D.parts.length; k++) maxCols = Math.max(maxCols, D.parts[k].cols);
+  // Fit the widest pane on screen when that leaves room for labels;
+  // otherwise make a typical operation wide enough for a short label and
+  // let the pane scroll. The zoom slider overrides it.
+  var maxCols = 1, spans = [];
+  for (var k = 0; k < D.parts.length; k++) {
+    var P = D.parts[k];
+    maxCols = Math.max(maxCols, P.cols);
+    for (var b = 0; b < P.ops.length && spans.length < 20000; b += OPK) if (P.ops[b + OP_RET] >= 0) spans.push(P.ops[b + OP_RET] - P.ops[b + OP_CALL] + 1);
+  }
+  spans.sort(function (a, b) { return a - b; });
+  var median = spans.length ? spans[spans.length >> 1] : 2;
   var fit = Math.floor((Math.max(window.innerWidth, 800) - LABEL_W - 60) / maxCols);
-  return Math.max(14, Math.min(110, fit));
+  var readable = Math.ceil(70 / median);
+  return Math.max(6, Math.min(110, Math.max(fit, Math.min(readable, 60))));
 }
 
 var t0 = performance.now();
@@ -476,10 +508,16 @@ function main() {
   hatchDefs(sv('svg', { width: 0, height: 0, style: 'position:absolute' }, document.body));
   buildHeader(app);
   var panes = el('div', { id: 'panes' }, app);
-  for (var pi = 0; pi < D.parts.length; pi++) {
-    var g = prepare(pi);
+  // Problem partitions first, so the error is on screen without
+  // scrolling; the rest keep their order.
+  var order = D.parts.map(function (_, i) { return i; });
+  function rank(i) { return D.parts[i].illegal ? 0 : D.unknown && D.unknown.partition === i ? 1 : 2; }
+  order.sort(function (a, b) { return rank(a) - rank(b) || a - b; });
+  state.panes = new Array(D.parts.length);
+  for (var q = 0; q < order.length; q++) {
+    var g = prepare(order[q]);
     buildPane(panes, g);
-    state.panes.push(g);
+    state.panes[order[q]] = g;
   }
   if (!D.parts.length) el('p', { text: 'No operations.' }, panes);
   el('div', { id: 'details' }, document.body);
@@ -488,8 +526,8 @@ function main() {
   // If there is an error, start scrolled to it: that is what a student
   // opens the page for.
   if (D.verdict === 'Illegal' && D.first && D.first.op >= 0 && location.hash !== '#selftest') {
-    var fp = state.panes[D.first.p];
-    fp.scroll.scrollLeft = Math.max(0, fp.P.ops[D.first.op * OPK + OP_CALL] * state.colW - fp.scroll.clientWidth / 3);
+    focusOp(D.first.p, D.first.op, false);
+    scrollToOp(state.panes[D.first.p], D.first.op);
   }
 }
 var mainError = null;
@@ -499,27 +537,46 @@ var renderMs = performance.now() - t0;
 // Self-test, for the headless browser test: checks what was drawn, clicks
 // the jump button and reports as JSON in the DOM (read with --dump-dom).
 if (location.hash === '#selftest') {
-  var res = { loadMs: performance.now(), renderMs: renderMs, verdict: (document.getElementById('verdict') || {}).textContent,
-              opsTotal: 0, opsDrawn: document.querySelectorAll('svg.plot rect.op').length, partsDrawn: document.querySelectorAll('section.pane').length,
-              nextTotal: 0, nextDrawn: document.querySelectorAll('svg.plot rect.op.next').length,
-              annTotal: D.ann.length / ANK, annDrawn: 0, resources: performance.getEntriesByType('resource').length,
-              first: D.first || null, focus: null, detailsShown: false, errors: [] };
-  for (var q = 0; q < D.parts.length; q++) { res.opsTotal += D.parts[q].ops.length / OPK; res.nextTotal += D.parts[q].next.length; }
-  var seen = {};
-  document.querySelectorAll('svg.plot [data-ann]').forEach(function (e) { seen[e.closest('section').id + '/' + e.getAttribute('data-ann')] = 1; });
-  res.annDrawn = Object.keys(seen).length;
+  var res = { loadMs: performance.now(), renderMs: renderMs, errors: [], focus: null, detailsShown: false };
+  // Written even when rendering failed: the errors are the result then.
   try {
+    res.verdict = (document.getElementById('verdict') || {}).textContent;
+    res.opsDrawn = document.querySelectorAll('svg.plot rect.op').length;
+    res.partsDrawn = document.querySelectorAll('section.pane').length;
+    res.nextDrawn = document.querySelectorAll('svg.plot rect.op.next').length;
+    res.resources = performance.getEntriesByType('resource').length;
+    res.opsTotal = 0; res.nextTotal = 0; res.annTotal = D.ann.length / ANK;
+    for (var q = 0; q < D.parts.length; q++) { res.opsTotal += D.parts[q].ops.length / OPK; res.nextTotal += D.parts[q].next.length; }
+    var seen = {};
+    document.querySelectorAll('svg.plot [data-ann]').forEach(function (e) { seen[e.closest('section').id + '/' + e.getAttribute('data-ann')] = 1; });
+    res.annDrawn = Object.keys(seen).length;
+    res.first = D.first || null;
     if (mainError) throw new Error('not rendered');
+    // Reading a layout property forces style and layout of everything
+    // drawn: this is when the page can first be painted.
+    void document.body.offsetHeight;
+    res.layoutMs = performance.now();
     document.getElementById('jump').click();
     var f = document.querySelectorAll('rect.op.focus');
     res.focusCount = f.length;
     if (f.length) res.focus = { p: +f[0].closest('section').id.slice(5), op: +f[0].getAttribute('data-op'), next: f[0].classList.contains('next') };
     res.detailsShown = document.getElementById('details').className === 'shown';
     res.detailsText = document.getElementById('details').textContent.slice(0, 2000);
+    // Hover the last operation before the break, as a mouse would.
+    unpin();
+    var fpart = D.parts[D.first.p], lin = fpart.partials[fpart.stuck];
+    if (lin && lin.length) {
+      res.hoverOp = lin[lin.length - 1];
+      state.panes[D.first.p].rects[res.hoverOp].dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
+      res.hoverText = document.getElementById('details').textContent.slice(0, 2000);
+      res.hoverPathPoints = state.panes[D.first.p].hoverLayer.querySelectorAll('rect.lp').length;
+    }
   } catch (e) { res.errors.push('selftest: ' + e.message); }
   if (mainError) res.errors.push(mainError);
   res.errors = res.errors.concat(window.visErrors || []);
-  var pre = el('pre', { id: 'selftest' }, document.body);
+  var pre = document.createElement('pre');
+  pre.id = 'selftest';
   pre.textContent = JSON.stringify(res);
+  document.body.appendChild(pre);
 }
 })();
