@@ -1,0 +1,387 @@
+package raftcore
+
+// A randomized test: N cores behind a simulated, seeded network that
+// delays, reorders, duplicates and drops messages, partitions, crashes and
+// restarts servers, and makes the service take snapshots, while the Raft
+// safety properties (Figure 3) are checked after every step:
+//
+//   - Election Safety: at most one leader per term;
+//   - Log Matching: logs that agree on an entry's term agree on everything
+//     up to it;
+//   - Leader Completeness: a leader elected after an entry was committed
+//     holds it;
+//   - State Machine Safety: no two servers apply different commands at one
+//     index; each applies indices in order, without gaps.
+//
+// At the end the network heals and the cluster must elect a leader and
+// commit a new command on every server (liveness, given a good network).
+// Everything is deterministic in the seed; a failure prints it.
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var randomSeeds = flag.Int("seeds", 300, "number of seeds for TestRandomizedSafety")
+
+func TestRandomizedSafety(t *testing.T) {
+	seeds, steps := *randomSeeds, 3000
+	if testing.Short() {
+		seeds = min(seeds, 40)
+	}
+	var committed, snapshots, terms int
+	for seed := range seeds {
+		n := 3 + 2*(seed%2) // 3 or 5 servers
+		s := newSim(t, uint64(seed), n)
+		s.run(steps)
+		s.checkLiveness()
+		if t.Failed() {
+			t.Fatalf("seed %d failed (n=%d); trace tail:\n%s", seed, n, strings.Join(s.trace, "\n"))
+		}
+		committed += len(s.committed)
+		snapshots += s.snapshotsApplied
+		terms += s.maxTerm()
+	}
+	// So that a change that makes the test vacuous shows.
+	t.Logf("%d seeds: %d entries committed, %d snapshots installed, %d terms", seeds, committed, snapshots, terms)
+	if committed < seeds*10 || snapshots == 0 {
+		t.Errorf("the simulation exercised too little")
+	}
+}
+
+type simNode struct {
+	core    *Core
+	disk    diskState
+	up      bool
+	applied int   // what the service has applied
+	sm      []int // the service's state: the commands at 1..applied
+	incarn  int
+}
+
+type committedEntry struct {
+	term, cmd  int
+	maxTermNow int // the highest term of any server when first applied
+}
+
+type sim struct {
+	t         *testing.T
+	r         *rand.Rand
+	seed      uint64
+	nodes     []*simNode
+	net       []Message
+	group     []int // partition: servers talk only within a group
+	leaders   map[int]int
+	committed map[int]committedEntry
+	nextCmd   int
+	trace     []string
+
+	snapshotsApplied int
+}
+
+func newSim(t *testing.T, seed uint64, n int) *sim {
+	s := &sim{t: t, r: rand.New(rand.NewPCG(seed, 0x5eed)), seed: seed, group: make([]int, n),
+		leaders: map[int]int{}, committed: map[int]committedEntry{}, nextCmd: 1}
+	for range n {
+		s.nodes = append(s.nodes, &simNode{})
+	}
+	for id := range n {
+		s.restart(id)
+	}
+	return s
+}
+
+func (s *sim) logf(format string, args ...any) {
+	s.trace = append(s.trace, fmt.Sprintf(format, args...))
+	if len(s.trace) > 60 {
+		s.trace = s.trace[1:]
+	}
+}
+
+func (s *sim) restart(id int) {
+	nd := s.nodes[id]
+	nd.incarn++
+	nd.core = New(Config{
+		ID: id, Peers: len(s.nodes), ElectionTicks: 10, HeartbeatTicks: 3, MaxEntries: 4,
+		Rand:  rand.New(rand.NewPCG(s.seed, uint64(id*1000+nd.incarn))),
+		State: nd.disk.state, Snapshot: nd.disk.snapshot,
+	})
+	nd.up = true
+	// The service restores itself from the snapshot on disk.
+	nd.sm = decodeSM(nd.disk.snapshot)
+	nd.applied = len(nd.sm)
+	s.logf("restart %d", id)
+}
+
+func encodeSM(sm []int) []byte {
+	parts := make([]string, len(sm))
+	for i, v := range sm {
+		parts[i] = strconv.Itoa(v)
+	}
+	return []byte(strings.Join(parts, ","))
+}
+
+func decodeSM(b []byte) []int {
+	if len(b) == 0 {
+		return nil
+	}
+	var sm []int
+	for _, p := range strings.Split(string(b), ",") {
+		v, _ := strconv.Atoi(p)
+		sm = append(sm, v)
+	}
+	return sm
+}
+
+func (s *sim) run(steps int) {
+	for step := 0; step < steps && !s.t.Failed(); step++ {
+		s.randomAction()
+		s.checkSafety()
+	}
+}
+
+func (s *sim) randomAction() {
+	n := len(s.nodes)
+	id := s.r.IntN(n)
+	nd := s.nodes[id]
+	switch x := s.r.IntN(1000); {
+	case x < 300:
+		if nd.up {
+			nd.core.Tick()
+			s.ready(id)
+		}
+	case x < 750:
+		s.deliverRandom()
+	case x < 850:
+		if nd.up && nd.core.role == Leader {
+			cmd := s.nextCmd
+			s.nextCmd++
+			idx, term, _ := nd.core.Propose(cmd)
+			s.logf("propose %d on %d: %d@%d", cmd, id, idx, term)
+			s.ready(id)
+		}
+	case x < 870:
+		if nd.up && s.upCount() > n/2 {
+			nd.up = false
+			s.logf("crash %d", id)
+		}
+	case x < 920:
+		if !nd.up {
+			s.restart(id)
+		}
+	case x < 950:
+		if nd.up && nd.applied > nd.core.log.snapIndex {
+			idx := nd.core.log.snapIndex + 1 + s.r.IntN(nd.applied-nd.core.log.snapIndex)
+			s.logf("compact %d at %d", id, idx)
+			nd.core.Compact(idx, encodeSM(nd.sm[:idx]))
+			s.ready(id)
+		}
+	case x < 965:
+		for i := range s.group {
+			s.group[i] = s.r.IntN(2)
+		}
+		s.logf("partition %v", s.group)
+	case x < 985:
+		clear(s.group)
+		s.logf("heal")
+	default:
+		// A burst of elapsed time on everyone.
+		for i, o := range s.nodes {
+			if o.up {
+				o.core.Tick()
+				s.ready(i)
+			}
+		}
+	}
+}
+
+func (s *sim) upCount() int {
+	c := 0
+	for _, nd := range s.nodes {
+		if nd.up {
+			c++
+		}
+	}
+	return c
+}
+
+// deliverRandom takes a random message off the network (so messages are
+// reordered) and delivers, drops or duplicates it.
+func (s *sim) deliverRandom() {
+	if len(s.net) == 0 {
+		return
+	}
+	i := s.r.IntN(len(s.net))
+	m := s.net[i]
+	if s.r.IntN(100) >= 5 { // 5%: leave a copy behind, a duplicate
+		s.net = append(s.net[:i], s.net[i+1:]...)
+	}
+	s.deliver(m, s.r.IntN(100) < 10)
+}
+
+func (s *sim) deliver(m Message, drop bool) {
+	to, from := s.nodes[m.To], s.nodes[m.From]
+	if drop || !to.up || s.group[m.To] != s.group[m.From] {
+		s.logf("lost %v", m)
+		if m.Kind.IsRequest() && from.up && s.r.IntN(100) < 80 {
+			from.core.ReportUnreachable(m)
+			s.ready(m.From)
+		}
+		return
+	}
+	s.logf("deliver %v", m)
+	reply := to.core.Step(m)
+	s.ready(m.To)
+	if reply != nil {
+		s.net = append(s.net, *reply)
+	}
+}
+
+// ready carries out a core's Ready like the driver does, checking the
+// apply stream on the way.
+func (s *sim) ready(id int) {
+	nd := s.nodes[id]
+	rd := nd.core.Ready()
+	if rd.Persist {
+		st := rd.State
+		nd.disk = diskState{&st, rd.Snapshot}
+	}
+	s.net = append(s.net, rd.Messages...)
+	for _, a := range rd.Apply {
+		if a.SnapshotValid {
+			if a.SnapshotIndex <= nd.applied {
+				s.t.Errorf("server %d: snapshot %d does not advance applied %d", id, a.SnapshotIndex, nd.applied)
+			}
+			nd.sm = decodeSM(a.Snapshot)
+			nd.applied = a.SnapshotIndex
+			if len(nd.sm) != a.SnapshotIndex {
+				s.t.Errorf("server %d: snapshot at %d holds %d commands", id, a.SnapshotIndex, len(nd.sm))
+			}
+			for i, v := range nd.sm {
+				if c, ok := s.committed[i+1]; ok && c.cmd != v {
+					s.t.Errorf("server %d: snapshot has %d at %d, committed %d", id, v, i+1, c.cmd)
+				}
+			}
+			s.logf("%d applies snapshot %d", id, a.SnapshotIndex)
+			s.snapshotsApplied++
+			continue
+		}
+		if a.CommandIndex != nd.applied+1 {
+			s.t.Errorf("server %d: applied %d after %d", id, a.CommandIndex, nd.applied)
+		}
+		cmd := a.Command.(int)
+		nd.sm = append(nd.sm, cmd)
+		nd.applied = a.CommandIndex
+		if c, ok := s.committed[a.CommandIndex]; ok {
+			if c.cmd != cmd || c.term != a.CommandTerm {
+				s.t.Errorf("State Machine Safety: server %d applied %d@%d:%d, another applied %d@%d:%d",
+					id, a.CommandIndex, a.CommandTerm, cmd, a.CommandIndex, c.term, c.cmd)
+			}
+		} else {
+			s.committed[a.CommandIndex] = committedEntry{term: a.CommandTerm, cmd: cmd, maxTermNow: s.maxTerm()}
+		}
+	}
+}
+
+func (s *sim) maxTerm() int {
+	t := 0
+	for _, nd := range s.nodes {
+		t = max(t, nd.core.term)
+	}
+	return t
+}
+
+func (s *sim) checkSafety() {
+	for id, nd := range s.nodes {
+		c := nd.core
+		if !nd.up {
+			continue
+		}
+		if c.commit > c.log.lastIndex() || c.applied > c.commit {
+			s.t.Errorf("server %d: commit %d applied %d last %d", id, c.commit, c.applied, c.log.lastIndex())
+		}
+		if c.role != Leader {
+			continue
+		}
+		// Election Safety.
+		if l, ok := s.leaders[c.term]; ok && l != id {
+			s.t.Errorf("Election Safety: %d and %d both leaders of term %d", l, id, c.term)
+		}
+		s.leaders[c.term] = id
+		// Leader Completeness.
+		for idx, ce := range s.committed {
+			if ce.maxTermNow >= c.term || idx <= c.log.snapIndex {
+				continue
+			}
+			if t, ok := c.log.term(idx); !ok || t != ce.term || c.log.at(idx).Command != ce.cmd {
+				s.t.Errorf("Leader Completeness: leader %d of term %d lacks committed %d@%d:%d", id, c.term, idx, ce.term, ce.cmd)
+			}
+		}
+	}
+	// Log Matching, pairwise.
+	for a := range s.nodes {
+		for b := a + 1; b < len(s.nodes); b++ {
+			la, lb := &s.nodes[a].core.log, &s.nodes[b].core.log
+			lo, hi := max(la.snapIndex, lb.snapIndex)+1, min(la.lastIndex(), lb.lastIndex())
+			agree := false
+			for i := hi; i >= lo; i-- {
+				ea, eb := la.at(i), lb.at(i)
+				if ea.Term == eb.Term {
+					agree = true
+				}
+				if agree && (ea.Term != eb.Term || ea.Command != eb.Command) {
+					s.t.Errorf("Log Matching: servers %d and %d agree below %d but differ at %d: %v vs %v", a, b, hi, i, ea, eb)
+					return
+				}
+			}
+		}
+	}
+}
+
+// checkLiveness heals everything and expects a leader to commit a new
+// command on every server within a bounded number of rounds.
+func (s *sim) checkLiveness() {
+	if s.t.Failed() {
+		return
+	}
+	clear(s.group)
+	for id, nd := range s.nodes {
+		if !nd.up {
+			s.restart(id)
+		}
+	}
+	s.logf("liveness phase")
+	// A proposal can be lost if its leader is deposed; propose again to
+	// each new leader.
+	cmd, proposed, propTerm := -1, false, 0
+	for round := 0; round < 500; round++ {
+		for id, nd := range s.nodes {
+			nd.core.Tick()
+			s.ready(id)
+			if nd.core.role == Leader && nd.core.term != propTerm {
+				cmd, proposed, propTerm = s.nextCmd, true, nd.core.term
+				s.nextCmd++
+				nd.core.Propose(cmd)
+				s.ready(id)
+			}
+		}
+		for k := 0; len(s.net) > 0 && k < 1000; k++ {
+			m := s.net[0]
+			s.net = s.net[1:]
+			s.deliver(m, false)
+		}
+		done := proposed
+		for _, nd := range s.nodes {
+			if !done || nd.applied == 0 || nd.sm[len(nd.sm)-1] != cmd {
+				done = false
+			}
+		}
+		if done {
+			return
+		}
+	}
+	s.t.Errorf("liveness: no command committed everywhere after healing (proposed=%v)", proposed)
+}
