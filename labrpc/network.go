@@ -16,6 +16,7 @@ import (
 type Network struct {
 	seed uint64
 	done chan struct{} // closed by Cleanup
+	jobs chan handlerJob // to idle handler workers
 	wg   sync.WaitGroup
 
 	totalCount atomic.Int64
@@ -62,6 +63,7 @@ func MakeNetworkSeed(seed uint64) *Network {
 	n := &Network{
 		seed:       seed,
 		done:       make(chan struct{}),
+		jobs:       make(chan handlerJob),
 		reliable:   true,
 		linkFaults: map[link]Faults{},
 		ends:       map[any]*ClientEnd{},

@@ -85,15 +85,52 @@ func (n *Network) labelCtx(server, method string) context.Context {
 	return v.(context.Context)
 }
 
-// startHandler runs a handler in its own goroutine, labelled for pprof, so
-// that the caller can give up on it when the server dies.
+// handlerJob is one handler run, handed to a worker goroutine.
+type handlerJob struct {
+	ctx    context.Context // pprof labels
+	m      *method
+	rcvr   reflect.Value
+	argv   reflect.Value
+	replyp reflect.Value
+	res    chan<- error
+}
+
+// workerIdle is how long an idle worker waits for another handler before
+// it exits, so that a network nobody cleans up still lets a synctest
+// bubble end (after this much virtual time).
+const workerIdle = time.Second
+
+// startHandler runs a handler on a worker goroutine, so that the caller
+// can give up on it when the server dies. Idle workers are reused: a fresh
+// goroutine per call would also regrow its stack every time.
 func (n *Network) startHandler(slot *serverSlot, svc *Service, m *method, svcMeth string, argv, replyp reflect.Value, res chan<- error) {
 	slot.srv.count.Add(1)
-	ctx := n.labelCtx(slot.nameStr, svcMeth)
-	go func() {
-		pprof.SetGoroutineLabels(ctx)
-		res <- m.invoke(svc.rcvr, argv, replyp)
-	}()
+	j := handlerJob{ctx: n.labelCtx(slot.nameStr, svcMeth), m: m, rcvr: svc.rcvr, argv: argv, replyp: replyp, res: res}
+	select {
+	case n.jobs <- j:
+	default:
+		go n.worker(j)
+	}
+}
+
+func (n *Network) worker(j handlerJob) {
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
+	background := context.Background()
+	for {
+		pprof.SetGoroutineLabels(j.ctx)
+		j.res <- j.m.invoke(j.rcvr, j.argv, j.replyp)
+		pprof.SetGoroutineLabels(background)
+		j = handlerJob{}
+		idle.Reset(workerIdle)
+		select {
+		case j = <-n.jobs:
+		case <-idle.C:
+			return
+		case <-n.done:
+			return
+		}
+	}
 }
 
 // duplicate delivers a second copy of c's request after delay; its reply
