@@ -130,6 +130,7 @@ type tenv struct {
 	out      strings.Builder
 	seed     uint64
 	restarts int
+	isolated map[int]bool
 }
 
 type diskState struct {
@@ -223,6 +224,11 @@ func (e *tenv) run(b block) string {
 				e.status(id)
 			}
 		}
+	case "isolate":
+		// Messages to or from id are lost from now on, silently.
+		e.isolated[args.int("id", -1)] = true
+	case "heal":
+		clear(e.isolated)
 	case "queue":
 		for _, m := range e.queue {
 			e.printf("%v\n", m)
@@ -245,6 +251,7 @@ func (e *tenv) cluster(args targs) {
 	e.cores = make([]*Core, n)
 	e.disk = make([]diskState, n)
 	e.queue = nil
+	e.isolated = map[int]bool{}
 	for id := range n {
 		e.restart(id)
 	}
@@ -313,7 +320,7 @@ func (e *tenv) deliverQueued(args targs) (n int) {
 			continue
 		}
 		n++
-		if drop {
+		if drop || e.isolated[m.From] || e.isolated[m.To] {
 			e.printf("dropped: %v\n", m)
 			continue
 		}
