@@ -48,5 +48,8 @@
 //
 // The network works inside a synctest bubble (it only sleeps, uses timers
 // and channels, and Cleanup stops every goroutine it started) and on the
-// wall clock.
+// wall clock. In a bubble, create the network inside the bubble too: its
+// channels must belong to the bubble for time to advance. A network that
+// is never cleaned up still lets its bubble end, one virtual second after
+// its last call.
 package labrpc

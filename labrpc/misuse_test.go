@@ -3,6 +3,7 @@ package labrpc
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -145,4 +146,21 @@ func TestBadNamesDoNotCrash(t *testing.T) {
 	assert.Contains(t, errs[1].Error(), "no end named nope")
 	assert.Contains(t, errs[2].Error(), "not comparable")
 	assert.Contains(t, errs[3].Error(), "MakeServer")
+}
+
+type Exiter struct{}
+
+func (Exiter) Exit(args *EchoArgs, reply *EchoReply) { runtime.Goexit() }
+
+func TestHandlerGoexitDoesNotHangTheCaller(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n, e, _ := setup(35)
+		defer n.Cleanup()
+		srv := MakeServer()
+		srv.AddService(MakeService(Exiter{}))
+		n.AddServer("s", srv)
+		assert.False(t, e.Call("Exiter.Exit", &EchoArgs{}, &EchoReply{}))
+		require.Len(t, n.Errors(), 1)
+		assert.Contains(t, n.Errors()[0].Error(), "runtime.Goexit")
+	})
 }

@@ -15,7 +15,7 @@ import (
 // methods are safe for concurrent use.
 type Network struct {
 	seed uint64
-	done chan struct{} // closed by Cleanup
+	done chan struct{}   // closed by Cleanup
 	jobs chan handlerJob // to idle handler workers
 	wg   sync.WaitGroup
 
@@ -174,12 +174,14 @@ func (n *Network) AddServer(servername any, server *Server) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	detail := "server added"
 	if old, ok := n.servers[servername]; ok {
 		close(old.dead)
+		detail = "server replaced"
 	}
 	slot := &serverSlot{name: servername, nameStr: fmt.Sprint(servername), srv: server, dead: make(chan struct{})}
 	n.servers[servername] = slot
-	n.topologyLocked(ServerChange, "", slot.nameStr, "server added")
+	n.topologyLocked(ServerChange, "", slot.nameStr, detail)
 }
 
 // DeleteServer removes a server. Calls waiting on it fail at once, and no

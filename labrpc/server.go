@@ -2,6 +2,7 @@ package labrpc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime/pprof"
@@ -119,7 +120,7 @@ func (n *Network) worker(j handlerJob) {
 	background := context.Background()
 	for {
 		pprof.SetGoroutineLabels(j.ctx)
-		j.res <- j.m.invoke(j.rcvr, j.argv, j.replyp)
+		runJob(j)
 		pprof.SetGoroutineLabels(background)
 		j = handlerJob{}
 		idle.Reset(workerIdle)
@@ -131,6 +132,20 @@ func (n *Network) worker(j handlerJob) {
 			return
 		}
 	}
+}
+
+// runJob answers the caller even if the handler ends its goroutine with
+// runtime.Goexit (t.FailNow in a handler): the caller would wait forever.
+func runJob(j handlerJob) {
+	answered := false
+	defer func() {
+		if !answered {
+			j.res <- errors.New("handler called runtime.Goexit (t.FailNow, t.SkipNow or log.Fatal-like code in an RPC handler?); report failures from handlers with t.Errorf")
+		}
+	}()
+	err := j.m.invoke(j.rcvr, j.argv, j.replyp)
+	answered = true
+	j.res <- err
 }
 
 // duplicate delivers a second copy of c's request after delay; its reply
