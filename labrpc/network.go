@@ -17,7 +17,13 @@ type Network struct {
 	seed uint64
 	done chan struct{}   // closed by Cleanup
 	jobs chan handlerJob // to idle handler workers
-	wg   sync.WaitGroup
+
+	// wg counts the network's own goroutines that Cleanup waits for:
+	// duplicate deliveries and idle workers. lifeMu orders wg.Add before
+	// Cleanup's wg.Wait.
+	lifeMu  sync.Mutex
+	closing bool
+	wg      sync.WaitGroup
 
 	totalCount atomic.Int64
 	totalBytes atomic.Int64
@@ -91,7 +97,22 @@ func (n *Network) Cleanup() {
 	n.cleaned = true
 	close(n.done)
 	n.mu.Unlock()
+	n.lifeMu.Lock()
+	n.closing = true
+	n.lifeMu.Unlock()
 	n.wg.Wait()
+}
+
+// track counts a goroutine of the network's own in wg, unless Cleanup has
+// begun; the goroutine calls n.wg.Done when it ends.
+func (n *Network) track() bool {
+	n.lifeMu.Lock()
+	defer n.lifeMu.Unlock()
+	if n.closing {
+		return false
+	}
+	n.wg.Add(1)
+	return true
 }
 
 // Reliable(false) drops 10% of requests and 10% of replies and delays each

@@ -123,12 +123,18 @@ func (n *Network) worker(j handlerJob) {
 		runJob(j)
 		pprof.SetGoroutineLabels(background)
 		j = handlerJob{}
+		if !n.track() {
+			return
+		}
 		idle.Reset(workerIdle)
 		select {
 		case j = <-n.jobs:
+			n.wg.Done()
 		case <-idle.C:
+			n.wg.Done()
 			return
 		case <-n.done:
+			n.wg.Done()
 			return
 		}
 	}
@@ -151,7 +157,9 @@ func runJob(j handlerJob) {
 // duplicate delivers a second copy of c's request after delay; its reply
 // is thrown away.
 func (n *Network) duplicate(c *call, svc *Service, m *method, argv reflect.Value, delay time.Duration) {
-	n.wg.Add(1)
+	if !n.track() {
+		return
+	}
 	go func() {
 		defer n.wg.Done()
 		if !n.sleep(delay, c.r.slot.dead) {

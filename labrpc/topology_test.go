@@ -265,3 +265,17 @@ func TestCleanupEndsCallsInFlight(t *testing.T) {
 		// The bubble ending proves no network goroutine is left behind.
 	})
 }
+
+func TestBubbleEndsWithoutCleanup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, e, _ := setup(30)
+		start := time.Now()
+		for range 10 {
+			require.True(t, e.Call("Echo.Double", &EchoArgs{}, &EchoReply{}))
+		}
+		t.Cleanup(func() {
+			// Reaching here at all means the idle workers left on their own.
+			assert.Less(t, time.Since(start), 2*workerIdle)
+		})
+	})
+}
