@@ -1,7 +1,6 @@
 package labtest
 
 import (
-
 	"runtime/pprof"
 
 	"raftlab/labgob"
@@ -33,4 +32,3 @@ func (r *run) reportFindings(fs []labgob.Finding) {
 func (r *run) setRole(role string) {
 	pprof.SetGoroutineLabels(pprof.WithLabels(r.ctx, pprof.Labels(labelRole, role)))
 }
-

@@ -60,10 +60,14 @@ func (r *run) stalled(frozen time.Duration) {
 	r.outer.Helper()
 	gs := r.snapshotTest()
 	var b strings.Builder
-	fmt.Fprintf(&b, "labtest: stall watchdog: virtual time has not advanced for %v of real time (stuck at virtual %.3fs).\n",
-		frozen.Round(100*time.Millisecond), time.Duration(r.vnow.Load()).Seconds())
+	when := ""
+	if p, _ := r.phase.Load().(string); p == "teardown" {
+		when = ", during teardown (after the OnTeardown functions were called)"
+	}
+	fmt.Fprintf(&b, "labtest: stall watchdog: virtual time has not advanced for %v of real time (stuck at virtual %.3fs%s).\n",
+		frozen.Round(100*time.Millisecond), time.Duration(r.vnow.Load()).Seconds(), when)
 	if k, ok := diagnosis(gs, true); ok {
-		fmt.Fprintf(&b, "Diagnosis: %s. %s\n", kindName[k], kindHint[k])
+		fmt.Fprintf(&b, "Diagnosis: %s (see the hint below).\n", kindName[k])
 	} else {
 		b.WriteString("Diagnosis: none of the usual causes is visible; the goroutines follow.\n")
 	}

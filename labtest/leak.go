@@ -2,6 +2,7 @@ package labtest
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -48,9 +49,32 @@ func (r *run) teardown(h *H, stopWatch func() []labgobFinding) {
 
 	r.reportFindings(stopWatch())
 
-	if leaked := r.snapshotTest(); len(leaked) > 0 {
+	if leaked := r.settledSnapshot(); len(leaked) > 0 {
 		r.reportLeaks(leaked)
 	}
+}
+
+// settledSnapshot lists the test's goroutines once those that are merely
+// runnable at this instant (a timer of theirs fired together with the end
+// of the grace period) have had the chance to run and block again. A
+// goroutine that still runs after that spins: it would also have kept the
+// grace period's sleep from ever ending.
+func (r *run) settledSnapshot() []goroutine {
+	var gs []goroutine
+	for i := 0; i < 10; i++ {
+		gs = r.snapshotTest()
+		busy := false
+		for _, g := range gs {
+			if classify(g, r.virtual) == kindBusy {
+				busy = true
+			}
+		}
+		if !busy {
+			break
+		}
+		runtime.Gosched()
+	}
+	return gs
 }
 
 // callIsolated runs f on its own goroutine and waits for it, so that a

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"raftlab/dlog"
 )
 
 // finish runs on the outer test goroutine when the test is over: it writes
@@ -85,7 +87,11 @@ func (r *run) writeLog(failed bool) (string, error) {
 		fmt.Fprintf(w, "(the oldest %d log entries were dropped)\n", dropped)
 	}
 	start := time.Unix(0, r.startNs.Load())
-	for _, l := range timeline(start, entries, trace) {
+	netLogged := r.set.topics&dlog.Network != 0
+	if !netLogged {
+		fmt.Fprintf(w, "(network events come from its trace: at one virtual instant their order relative to log lines is not known)\n")
+	}
+	for _, l := range timeline(start, entries, trace, netLogged) {
 		fmt.Fprintln(w, l.text)
 	}
 	if len(dumps) > 0 {

@@ -186,9 +186,18 @@ func runtimeFrame(fn string) bool {
 	return false
 }
 
+func harnessFrame(fn string) bool {
+	return strings.HasPrefix(fn, "raftlab/labtest.(*H).") || strings.HasPrefix(fn, "raftlab/labtest.(*run).")
+}
+
 // where returns the first frame of the goroutine's own code: the place a
 // student should look at.
 func (g goroutine) where() frame {
+	for _, f := range g.Frames {
+		if !runtimeFrame(f.Func) && !harnessFrame(f.Func) {
+			return f
+		}
+	}
 	for _, f := range g.Frames {
 		if !runtimeFrame(f.Func) {
 			return f

@@ -2,6 +2,7 @@ package labtest
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -17,13 +18,25 @@ type line struct {
 	text string
 }
 
-// timeline merges the recorded log entries and the network trace in
-// (virtual) time order. Entries at the same instant keep the order of
-// their source, log entries first.
-func timeline(start time.Time, entries []dlog.Entry, trace []labrpc.TraceEvent) []line {
+// netClock is the wall-clock prefix the network puts on its log lines; the
+// timeline has its own time column.
+var netClock = regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{6} `)
+
+// timeline merges the recorded log entries and, if the network did not log
+// its events to the same sink (its topic is off), the network trace, in
+// (virtual) time order. Many events share a virtual instant; within one,
+// only entries of the same sink keep their true order, which is why the
+// network's own log lines are preferred to its trace.
+func timeline(start time.Time, entries []dlog.Entry, trace []labrpc.TraceEvent, netLogged bool) []line {
 	out := make([]line, 0, len(entries)+len(trace))
 	for _, e := range entries {
+		if e.Server == "net" && e.Topic == dlog.Network {
+			e.Msg = netClock.ReplaceAllString(e.Msg, "")
+		}
 		out = append(out, line{At: e.At, text: e.Format(start)})
+	}
+	if netLogged {
+		trace = nil
 	}
 	for _, ev := range trace {
 		out = append(out, line{At: ev.At, text: formatTrace(start, ev)})

@@ -1,0 +1,264 @@
+package labtest
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The guards are tested on deliberately broken bodies. Each broken body is
+// a helper test that runs only in a subprocess (the test binary itself,
+// with LABTEST_GUARD_HELPER=1), so that the failure the guard raises is
+// observed in the subprocess's output instead of failing this package.
+
+const helperEnv = "LABTEST_GUARD_HELPER"
+
+func helperOnly(t *testing.T) {
+	if os.Getenv(helperEnv) != "1" {
+		t.Skip("a deliberately broken test, run by the guard tests in a subprocess")
+	}
+}
+
+// runHelper runs the helper tests matching pattern in a subprocess and
+// returns their combined output and the real time they took.
+func runHelper(t *testing.T, pattern string, args ...string) (string, time.Duration) {
+	t.Helper()
+	argv := append([]string{"-test.run", pattern, "-test.v", "-stall", "2s", "-logdir", t.TempDir()}, args...)
+	cmd := exec.Command(os.Args[0], argv...)
+	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	start := time.Now()
+	out, _ := cmd.CombinedOutput()
+	took := time.Since(start)
+	t.Logf("subprocess %v took %v; output:\n%s", argv, took, out)
+	return string(out), took
+}
+
+// pkgChan is made at package init, outside every bubble.
+var pkgChan = make(chan int)
+
+func TestGuardHelperBusyLoop(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		var stop atomic.Bool
+		h.StartServer("1", func() {
+			go func() {
+				for !stop.Load() { // spins: never lets the bubble idle
+				}
+			}()
+		})
+		h.ServersStarted()
+		time.Sleep(time.Second)
+	})
+}
+
+func TestGuardHelperLockAcrossSleep(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		var mu sync.Mutex
+		h.StartServer("2", func() {
+			go func() {
+				mu.Lock()
+				time.Sleep(100 * time.Millisecond) // holds the lock across a sleep
+				mu.Unlock()
+			}()
+			go func() {
+				time.Sleep(time.Nanosecond)
+				mu.Lock()
+				mu.Unlock()
+			}()
+		})
+		h.ServersStarted()
+		time.Sleep(time.Second)
+	})
+}
+
+func TestGuardHelperInitChannel(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		h.StartServer("3", func() {
+			go func() { <-pkgChan }()
+		})
+		h.ServersStarted()
+		<-pkgChan
+	})
+}
+
+func TestGuardHelperVirtualLimit(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		h.SetVirtualTimeLimit(5 * time.Second)
+		h.StartServer("4", func() {
+			go func() {
+				for {
+					time.Sleep(10 * time.Millisecond)
+				}
+			}()
+		})
+		for {
+			time.Sleep(50 * time.Millisecond) // waits for something that never happens
+		}
+	})
+}
+
+func TestGuardHelperDeadlock(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		ch := make(chan int)
+		h.StartServer("5", func() {
+			go func() { ch <- <-ch }()
+		})
+		<-ch
+	})
+}
+
+// leakyServer ignores Kill: its loop never exits.
+func startLeakyServer(h *H, id string) {
+	h.StartServer(id, func() {
+		go func() {
+			for {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}()
+	})
+}
+
+func TestGuardHelperLeak(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		startLeakyServer(h, "6")
+		time.Sleep(time.Second)
+	})
+}
+
+func TestGuardHelperLeakBusy(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		var stop atomic.Bool
+		h.OnTeardown(func() {
+			h.StartServer("7", func() {
+				go func() {
+					for !stop.Load() {
+					}
+				}()
+			})
+		})
+	})
+}
+
+func TestGuardHelperPanics(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		h.Go("checker", func() { panic("checker exploded") })
+		time.Sleep(time.Second)
+		var m map[string]int
+		m["x"] = 1 // the body panics
+	})
+}
+
+func TestGuardHelperSubtestInBubble(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		h.T().Run("sub", func(t *testing.T) {})
+	})
+}
+
+// TestGuardHelperZAfter runs after the broken ones: the binary survived.
+func TestGuardHelperZAfter(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) { time.Sleep(time.Second) })
+	t.Log("LATER TEST RAN")
+}
+
+const guardDeadline = 30 * time.Second
+
+func TestStallWatchdogBusyLoop(t *testing.T) {
+	out, took := runHelper(t, "^TestGuardHelper(BusyLoop|ZAfter)$")
+	assert.Contains(t, out, "stall watchdog: virtual time has not advanced")
+	assert.Contains(t, out, "Diagnosis: busy loop")
+	assert.Contains(t, out, "server 1:")
+	assert.Contains(t, out, "TestGuardHelperBusyLoop.func1.1.1")
+	assert.Contains(t, out, "LATER TEST RAN")
+	assert.Contains(t, out, "--- PASS: TestGuardHelperZAfter")
+	assert.Less(t, took, guardDeadline)
+}
+
+func TestStallWatchdogLockAcrossSleep(t *testing.T) {
+	out, took := runHelper(t, "^TestGuardHelper(LockAcrossSleep|ZAfter)$")
+	assert.Contains(t, out, "Diagnosis: lock wait")
+	assert.Contains(t, out, "across a time.Sleep, an RPC call")
+	assert.Contains(t, out, "server 2:")
+	assert.Contains(t, out, "LATER TEST RAN")
+	assert.Less(t, took, guardDeadline)
+}
+
+func TestStallWatchdogInitChannel(t *testing.T) {
+	out, took := runHelper(t, "^TestGuardHelper(InitChannel|ZAfter)$")
+	assert.Contains(t, out, "Diagnosis: non-durable wait")
+	assert.Contains(t, out, "created outside the test's bubble")
+	assert.Contains(t, out, "server 3:")
+	assert.Contains(t, out, "LATER TEST RAN")
+	assert.Less(t, took, guardDeadline)
+}
+
+func TestVirtualTimeLimit(t *testing.T) {
+	out, took := runHelper(t, "^TestGuardHelper(VirtualLimit|ZAfter)$")
+	assert.Contains(t, out, "exceeded its virtual-time limit (5s)")
+	assert.Contains(t, out, "server 4:")
+	assert.NotContains(t, out, "looks like a deadlock")
+	assert.Contains(t, out, "LATER TEST RAN")
+	assert.Less(t, took, 10*time.Second)
+}
+
+func TestDeadlockReported(t *testing.T) {
+	out, took := runHelper(t, "^TestGuardHelper(Deadlock|ZAfter)$")
+	assert.Contains(t, out, "looks like a deadlock")
+	assert.Contains(t, out, "server 5:")
+	assert.Contains(t, out, "LATER TEST RAN")
+	assert.Less(t, took, 10*time.Second)
+}
+
+func TestLeakReport(t *testing.T) {
+	out, took := runHelper(t, "^TestGuardHelper(Leak|ZAfter)$")
+	assert.Contains(t, out, "warning (-strict makes this a failure)")
+	assert.Contains(t, out, "still alive 2s (virtual) after teardown")
+	assert.Contains(t, out, "server 6:")
+	assert.Contains(t, out, "startLeakyServer")
+	assert.Contains(t, out, "[sleep (durable)] sleeping")
+	assert.Contains(t, out, "--- PASS: TestGuardHelperLeak")
+	assert.Contains(t, out, "LATER TEST RAN")
+	assert.Less(t, took, guardDeadline)
+
+	out, _ = runHelper(t, "^TestGuardHelper(Leak|ZAfter)$", "-strict")
+	assert.Contains(t, out, "--- FAIL: TestGuardHelperLeak")
+	assert.NotContains(t, out, "warning (-strict")
+	assert.Contains(t, out, "LATER TEST RAN")
+}
+
+func TestLeakThatNeverBlocks(t *testing.T) {
+	out, took := runHelper(t, "^TestGuardHelper(LeakBusy|ZAfter)$")
+	// The spinning goroutine keeps teardown's grace period from ending.
+	assert.Contains(t, out, "stall watchdog")
+	assert.Contains(t, out, "during teardown")
+	assert.Contains(t, out, "server 7:")
+	assert.Contains(t, out, "Diagnosis: busy loop")
+	assert.Contains(t, out, "LATER TEST RAN")
+	assert.Less(t, took, guardDeadline)
+}
+
+func TestPanicsBecomeFailures(t *testing.T) {
+	out, _ := runHelper(t, "^TestGuardHelper(Panics|SubtestInBubble|ZAfter)$")
+	assert.Contains(t, out, `helper "checker" panicked: checker exploded`)
+	assert.Contains(t, out, "the test body panicked: assignment to entry in nil map")
+	assert.Contains(t, out, "Call t.Run and t.Parallel outside labtest.Run")
+	assert.Contains(t, out, "--- FAIL: TestGuardHelperPanics")
+	assert.Contains(t, out, "--- FAIL: TestGuardHelperSubtestInBubble")
+	assert.Contains(t, out, "LATER TEST RAN")
+	require.True(t, strings.Contains(out, "replay with:"))
+}
