@@ -54,6 +54,9 @@ type visDoc struct {
 	Parts   []visPart `json:"parts"`
 	First   *visFirst `json:"first,omitempty"`
 	OpCount int       `json:"opCount"`
+	// StatesOmitted counts linearized operations whose states were left
+	// out to keep the page small (see visStateBudget).
+	StatesOmitted int `json:"statesOmitted"`
 }
 
 // visAnnStride: global(0/1), row (client row or tag row), start, end
@@ -266,8 +269,11 @@ func visBuild(model Model, info LinearizationInfo) *visDoc {
 			strs.color(a.TextColor), strs.color(a.BackgroundColor))
 	}
 
+	var replays []*visReplay
 	for pi, p := range info.partitions {
-		doc.Parts = append(doc.Parts, visBuildPart(model, p, info.annotations, base, clientRow, strs))
+		part, r := visBuildPart(model, p, pi, info.annotations, base, clientRow, strs)
+		doc.Parts = append(doc.Parts, part)
+		replays = append(replays, r...)
 		doc.OpCount += len(p.ops)
 		if doc.First == nil && p.illegal {
 			doc.First = &visFirst{Part: pi, Op: visFirstNext(p)}
@@ -276,6 +282,7 @@ func visBuild(model Model, info LinearizationInfo) *visDoc {
 	if doc.First == nil && info.unknown != nil && info.unknown.Partition >= 0 && info.unknown.Partition < len(info.partitions) {
 		doc.First = &visFirst{Part: info.unknown.Partition, Op: -1}
 	}
+	visDescribeStates(model, doc, replays, strs)
 	doc.Strings = strs.list
 	if doc.Clients == nil {
 		doc.Clients = []int{}
@@ -312,7 +319,62 @@ type visEvent struct {
 	op   int
 }
 
-func visBuildPart(model Model, p partitionInfo, anns []Annotation, base int64, clientRow map[int]int, strs *visStringTable) visPart {
+// visReplay holds the states along one partial linearization until they
+// are described: descriptions are rationed (see visStateBudget), and the
+// ones nearest an error go first.
+type visReplay struct {
+	part   int
+	prio   int // 0: the stuck partial of an illegal partition
+	lin    []int
+	states []any  // states[k] is the state before lin[k]
+	home   []bool // home[k]: lin[k] lives in this partial
+}
+
+// visStateBudget caps the bytes of distinct state descriptions in a page.
+// A model whose state is a whole store (not partitioned by key) describes
+// kilobytes per operation, and 5,000 of them would make a page nobody can
+// open; past the cap, states far from any error are left out.
+const visStateBudget = 4 << 20
+
+// visDescribeStates fills in the before and after states of every
+// operation, within the budget: stuck partials first, each from its end
+// backwards, so the states around a break are the last to be dropped.
+func visDescribeStates(model Model, doc *visDoc, replays []*visReplay, strs *visStringTable) {
+	sort.SliceStable(replays, func(a, b int) bool { return replays[a].prio < replays[b].prio })
+	budget := visStateBudget
+	for _, r := range replays {
+		ops := doc.Parts[r.part].Ops
+		ids := make([]int, len(r.states))
+		for k := range ids {
+			ids[k] = -2 // not yet described
+		}
+		describe := func(k int) int {
+			if ids[k] == -2 {
+				ids[k] = -1
+				d := visDescribeState(model, r.states[k])
+				if _, seen := strs.ids[d]; seen || len(d) <= budget {
+					if !seen {
+						budget -= len(d)
+					}
+					ids[k] = strs.id(d)
+				}
+			}
+			return ids[k]
+		}
+		for k := len(r.lin) - 1; k >= 0; k-- {
+			if !r.home[k] {
+				continue
+			}
+			f := ops[r.lin[k]*visOpStride : (r.lin[k]+1)*visOpStride]
+			f[6], f[7] = int64(describe(k)), int64(describe(k+1))
+			if f[6] < 0 || f[7] < 0 {
+				doc.StatesOmitted++
+			}
+		}
+	}
+}
+
+func visBuildPart(model Model, p partitionInfo, partIndex int, anns []Annotation, base int64, clientRow map[int]int, strs *visStringTable) (visPart, []*visReplay) {
 	n := len(p.ops)
 	part := visPart{Ops: make([]int64, n*visOpStride), Partials: make([][]int, len(p.partials)),
 		Illegal: p.illegal, Stuck: -1, Next: []int{}, StuckState: -1, AnnX: make([]float64, 0, 2*len(anns))}
@@ -397,6 +459,7 @@ func visBuildPart(model Model, p partitionInfo, anns []Annotation, base int64, c
 	}
 
 	canReplay := model.Init != nil && model.Step != nil
+	var replays []*visReplay
 	for j, lin := range p.partials {
 		if !needed[j] {
 			part.Partials[j] = []int{}
@@ -406,38 +469,41 @@ func visBuildPart(model Model, p partitionInfo, anns []Annotation, base int64, c
 		if !canReplay {
 			continue
 		}
-		state := model.Init()
-		stateID := strs.id(visDescribeState(model, state))
+		r := &visReplay{part: partIndex, lin: lin, states: make([]any, 1, len(lin)+1), home: make([]bool, len(lin))}
+		if j != part.Stuck {
+			r.prio = 1
+		}
+		r.states[0] = model.Init()
 		for k, i := range lin {
 			if i < 0 || i >= n {
+				r.states = append(r.states, r.states[k])
 				continue
 			}
 			op := p.ops[i]
-			ok, next := model.Step(state, op.Input, op.Output)
-			nextID := stateID
-			// Describing a state is the expensive part for big states, so
-			// only describe it when the state may have changed.
-			if !(model.Equal != nil && model.Equal(state, next)) {
-				nextID = strs.id(visDescribeState(model, next))
-			}
+			ok, next := model.Step(r.states[k], op.Input, op.Output)
+			r.states = append(r.states, next)
 			if home[i] == j {
+				r.home[k] = true
 				f := part.Ops[i*visOpStride : (i+1)*visOpStride]
-				f[6], f[7], f[8], f[9] = int64(stateID), int64(nextID), int64(j), int64(k)
+				f[8], f[9] = int64(j), int64(k)
 				if !ok && !op.Unknown {
 					f[10] |= visFlagMismatch
 				}
 			}
-			state, stateID = next, nextID
 		}
 		if j == part.Stuck {
-			part.StuckState = stateID
+			// The state at the break is the one fact the page must show,
+			// whatever the size budget says.
+			end := r.states[len(lin)]
+			part.StuckState = strs.id(visDescribeState(model, end))
 			for _, i := range part.Next {
 				op := p.ops[i]
-				if ok, _ := model.Step(state, op.Input, op.Output); ok {
+				if ok, _ := model.Step(end, op.Input, op.Output); ok {
 					part.Ops[i*visOpStride+10] |= visFlagNextLegal
 				}
 			}
 		}
+		replays = append(replays, r)
 	}
 
 	// Annotations are drawn in every pane, so their times are mapped onto
@@ -471,5 +537,5 @@ func visBuildPart(model Model, p partitionInfo, anns []Annotation, base int64, c
 		}
 		part.AnnX = append(part.AnnX, x0, x1)
 	}
-	return part
+	return part, replays
 }

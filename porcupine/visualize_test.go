@@ -481,6 +481,44 @@ func TestVisualizeLargeHistory(t *testing.T) {
 	assert.Less(t, len(page), 1<<20, "a 5,000-operation page should stay under 1 MiB")
 }
 
+func TestVisualizeBoundsStateDescriptions(t *testing.T) {
+	// A state described in 10 KB: 2,000 of them would make a 20 MB page.
+	model := Model{
+		Init: func() any { return 0 },
+		Step: func(s, in, out any) (bool, any) { return out == s.(int)+1, s.(int) + 1 },
+		DescribeState: func(s any) string {
+			return fmt.Sprintf("%d:%s", s, strings.Repeat("x", 10_000))
+		},
+	}
+	const n = 2000
+	p := partitionInfo{illegal: true}
+	lin := make([]int, 0, n)
+	for i := range n {
+		out := i + 1
+		if i == n-1 {
+			out = 0 // the break
+		} else {
+			lin = append(lin, i)
+		}
+		p.ops = append(p.ops, Operation{ClientId: i % 3, Input: "inc", Output: out, Call: int64(2 * i), Return: int64(2*i + 1)})
+	}
+	p.partials, p.next = [][]int{lin}, []int{n - 1}
+	info := LinearizationInfo{partitions: []partitionInfo{p}}
+	page := visRender(t, model, info)
+	t.Logf("page %d bytes", len(page))
+	assert.Less(t, len(page), visStateBudget+1<<20)
+	doc := visPageData(t, page)
+	q := doc.Parts[0]
+	assert.Positive(t, doc.StatesOmitted)
+	assert.True(t, strings.HasPrefix(doc.Strings[q.StuckState], fmt.Sprintf("%d:", n-1)))
+	// The states just before the break are kept, the earliest dropped.
+	last := n - 2
+	assert.True(t, strings.HasPrefix(doc.Strings[visOpField(q, last, 6)], fmt.Sprintf("%d:", n-2)))
+	assert.True(t, strings.HasPrefix(doc.Strings[visOpField(q, last, 7)], fmt.Sprintf("%d:", n-1)))
+	assert.Equal(t, int64(-1), visOpField(q, 0, 6))
+	assert.Equal(t, int64(0), visOpField(q, 0, 8), "still linearized, just without states")
+}
+
 // TestVisualizeCheckerEndToEnd runs the real checker on a small illegal
 // history and visualizes what it reports.
 func TestVisualizeCheckerEndToEnd(t *testing.T) {
@@ -514,4 +552,23 @@ func TestVisualizeCheckerEndToEnd(t *testing.T) {
 
 	path := filepath.Join(t.TempDir(), "e2e.html")
 	require.NoError(t, VisualizePath(visKVModel(), info, path))
+
+	// A 5,000-operation history with one stale read near the end.
+	big := visBigHistory(5000, 10, 5, true)
+	history = nil
+	for _, p := range big.partitions {
+		history = append(history, p.ops...)
+	}
+	res, info = CheckOperationsVerbose(visKVModel(), history, time.Minute)
+	require.Equal(t, Illegal, res)
+	doc = visBuild(visKVModel(), info)
+	require.NotNil(t, doc.First)
+	assert.Equal(t, 4, doc.First.Part)
+	want := big.partitions[4].ops[big.partitions[4].next[0]]
+	assert.Equal(t, want, info.partitions[4].ops[doc.First.Op])
+	for pi, p := range doc.Parts {
+		for i := range len(p.Ops) / visOpStride {
+			assert.Zero(t, visOpField(p, i, 10)&visFlagMismatch, "partition %d op %d: the checker's partial does not replay", pi, i)
+		}
+	}
 }

@@ -143,8 +143,9 @@ function buildHeader(app) {
   zoom.value = String(state.colW);
   zoom.addEventListener('change', function () { state.colW = +zoom.value; renderAll(); });
   var lg = el('span', { cls: 'legend' }, top);
-  var items = [['l-op', 'linearized'], ['l-lin', 'linearized before the error'], ['l-next', 'cannot be linearized'],
-               ['l-grey', 'not reached'], ['l-unk', 'outcome unknown']];
+  var items = nBad ? [['l-lin', 'linearized before the error'], ['l-next', 'cannot be linearized'], ['l-grey', 'not reached'],
+                      ['l-op', 'linearized (other partitions)'], ['l-unk', 'outcome unknown']]
+                   : [['l-op', 'operation'], ['l-unk', 'outcome unknown']];
   for (i = 0; i < items.length; i++) {
     var it = el('span', null, lg);
     el('i', { cls: items[i][0] }, it);
@@ -157,7 +158,8 @@ function buildHeader(app) {
       '. The history may or may not be linearizable.' }, top);
   }
   el('div', { cls: 'legend', text: 'Time runs left to right, compressed: columns keep only the order of calls and returns. ' +
-    'Hover an operation for the states before and after it; click to pin.' + (D.base !== '0' ? ' Times are relative to T0 = ' + D.base + '.' : '') }, top);
+    'Hover an operation for the states before and after it; click to pin.' + (D.base !== '0' ? ' Times are relative to T0 = ' + D.base + '.' : '') +
+    (D.statesOmitted ? ' The states of ' + D.statesOmitted + ' operations far from any error were left out to keep the page small.' : '') }, top);
 }
 
 function opChip(parent, g, i) {
@@ -379,8 +381,9 @@ function opDetails(g, i) {
   if (home >= 0) {
     row('linearized', '#' + (ops[b + OP_POS] + 1) + ' of ' + P.partials[home].length + ' in partial linearization ' + home +
       (P.illegal && home === P.stuck ? ' (the longest one)' : ''));
-    row('state before', str(ops[b + OP_BEFORE]), true);
-    row('state after', str(ops[b + OP_AFTER]), true);
+    var gone = '(left out to keep the page small; states nearer the error are kept)';
+    row('state before', ops[b + OP_BEFORE] >= 0 ? str(ops[b + OP_BEFORE]) : gone, ops[b + OP_BEFORE] >= 0);
+    row('state after', ops[b + OP_AFTER] >= 0 ? str(ops[b + OP_AFTER]) : gone, ops[b + OP_AFTER] >= 0);
   } else {
     row('linearized', g.isNext[i] ? 'no (see below)' : unk ? 'no: treated as never having taken effect' : P.illegal ? 'no: the search never got this far' : 'no');
   }
