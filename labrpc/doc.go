@@ -49,7 +49,7 @@
 // The network works inside a synctest bubble (it only sleeps, uses timers
 // and channels, and Cleanup stops every goroutine it started) and on the
 // wall clock. In a bubble, create the network inside the bubble too: its
-// channels must belong to the bubble for time to advance. A network that
-// is never cleaned up still lets its bubble end, one virtual second after
-// its last call.
+// channels must belong to the bubble for time to advance. Once its calls have
+// returned, a network leaves no goroutine behind (duplicate deliveries
+// aside), so a bubble can end even if the test forgot Cleanup.
 package labrpc

