@@ -15,7 +15,7 @@ import (
 // methods are safe for concurrent use.
 type Network struct {
 	seed uint64
-	done chan struct{}   // closed by Cleanup
+	done chan struct{} // closed by Cleanup
 
 	// wg counts the network's own goroutines that Cleanup waits for:
 	// duplicate deliveries. lifeMu orders wg.Add before
