@@ -1,13 +1,10 @@
 package labrpc
 
 import (
-	"fmt"
 	"math/rand/v2"
-	"reflect"
 	"sync/atomic"
 
 	"raftlab/dlog"
-	"raftlab/labgob"
 )
 
 // ClientEnd is one end of a simulated connection: calls made on it go to
@@ -76,10 +73,8 @@ type callRoute struct {
 	faults     Faults
 	why        Outcome // NoRoute or DeadServer when slot is nil
 	detail     string
-	failDelay  bool
 	longReord  bool
 	longDelays bool
-	netLog     *dlog.Logger
 }
 
 // Call sends an RPC to the server the end is connected to and waits for
@@ -105,7 +100,6 @@ func (e *ClientEnd) route() (r callRoute, cleaned bool) {
 	r.from, r.to = e.fromLocked(), e.serverStr
 	r.owner, r.serverName = e.owner, e.server
 	r.longReord, r.longDelays = n.longReordering, n.longDelays
-	r.netLog = n.netLog
 	r.off = e.off
 	switch {
 	case e.deleted:
@@ -145,13 +139,3 @@ func (n *Network) replyPossible(e *ClientEnd, r *callRoute) (bool, string) {
 	}
 	return true, ""
 }
-
-func describeType(t reflect.Type) string {
-	if t == nil {
-		return "nil"
-	}
-	return t.String()
-}
-
-var _ = labgob.Copy
-var _ = fmt.Sprint

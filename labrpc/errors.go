@@ -13,12 +13,15 @@ const maxErrors = 1000
 type errorLog struct {
 	list     []error
 	dropped  int
+	seen     map[string]bool // messages already recorded: a misuse in a loop reports once
 	onError  func(error)
 	findings map[string]bool // labgob findings already recorded
 }
 
-// Errors returns the misuse errors recorded so far (at most 1000; a last
-// entry says how many more were dropped).
+// Errors returns the distinct misuse errors recorded so far, oldest first
+// (an error with the same message as an earlier one is not recorded
+// again). At most 1000 are kept; a last entry says how many more were
+// dropped.
 func (n *Network) Errors() []error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -30,7 +33,8 @@ func (n *Network) Errors() []error {
 }
 
 // OnError installs a callback that receives every misuse error as it is
-// recorded (the test harness calls t.Errorf from it). It is called from
+// recorded, each distinct message once (the test harness calls t.Errorf
+// from it). It is called from
 // the goroutine that detected the error, without network locks held, and
 // not at all after Cleanup.
 func (n *Network) OnError(f func(error)) {
@@ -41,6 +45,15 @@ func (n *Network) OnError(f func(error)) {
 
 func (n *Network) fail(err error) {
 	n.mu.Lock()
+	msg := err.Error()
+	if n.errs.seen[msg] {
+		n.mu.Unlock()
+		return
+	}
+	if n.errs.seen == nil {
+		n.errs.seen = map[string]bool{}
+	}
+	n.errs.seen[msg] = true
 	if len(n.errs.list) < maxErrors {
 		n.errs.list = append(n.errs.list, err)
 	} else {

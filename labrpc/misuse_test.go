@@ -164,3 +164,18 @@ func TestHandlerGoexitDoesNotHangTheCaller(t *testing.T) {
 		assert.Contains(t, n.Errors()[0].Error(), "runtime.Goexit")
 	})
 }
+
+func TestRepeatedMisuseRecordedOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n, e, _ := setup(36)
+		defer n.Cleanup()
+		calls := 0
+		n.OnError(func(error) { calls++ })
+		for range 50 {
+			assert.False(t, e.Call("Echo.Nope", &EchoArgs{}, &EchoReply{}))
+		}
+		assert.Len(t, n.Errors(), 1)
+		assert.Equal(t, 1, calls)
+		assert.Equal(t, int64(50), n.Stats().Methods["Echo.Nope"].Misuse)
+	})
+}
