@@ -23,7 +23,7 @@ func (r *run) reportFindings(fs []labgob.Finding) {
 			continue
 		}
 		seen[f.Message] = true
-		r.fail("labgob: %s", f.Message)
+		r.fail("%s", f.Message)
 	}
 }
 

@@ -68,6 +68,9 @@ func (r *run) stalled(frozen time.Duration) {
 		frozen.Round(100*time.Millisecond), time.Duration(r.vnow.Load()).Seconds(), when)
 	if k, ok := diagnosis(gs, true); ok {
 		fmt.Fprintf(&b, "Diagnosis: %s (see the hint below).\n", kindName[k])
+		if k == kindMutex {
+			b.WriteString(lockSuspects(gs))
+		}
 	} else {
 		b.WriteString("Diagnosis: none of the usual causes is visible; the goroutines follow.\n")
 	}
@@ -123,4 +126,27 @@ func (r *run) bubbleNeverEnds() {
 	} else {
 		r.outer.Log("warning (-strict makes this a failure): " + msg)
 	}
+}
+
+// lockSuspects names the goroutines that may hold the lock others wait
+// for: those of the same owners that are blocked on something else. The
+// runtime does not record mutex owners, so this is a list to look at, not
+// a verdict.
+func lockSuspects(gs []goroutine) string {
+	waiting := map[string]bool{}
+	for _, g := range gs {
+		if classify(g, true) == kindMutex {
+			waiting[g.owner()] = true
+		}
+	}
+	var b strings.Builder
+	for _, g := range gs {
+		k := classify(g, true)
+		if !waiting[g.owner()] || k == kindMutex || k == kindBusy {
+			continue
+		}
+		w := g.where()
+		fmt.Fprintf(&b, "  possible holder: %s goroutine %d [%s] in %s  %s\n", g.owner(), g.ID, g.Status, w.Func, w.Pos)
+	}
+	return b.String()
 }

@@ -1,6 +1,7 @@
 package labtest
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"raftlab/labgob"
 )
 
 // The guards are tested on deliberately broken bodies. Each broken body is
@@ -261,4 +264,41 @@ func TestPanicsBecomeFailures(t *testing.T) {
 	assert.Contains(t, out, "--- FAIL: TestGuardHelperSubtestInBubble")
 	assert.Contains(t, out, "LATER TEST RAN")
 	require.True(t, strings.Contains(out, "replay with:"))
+}
+
+func TestGuardHelperMisuse(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		startEcho(h, "s")
+		end := h.Net().MakeEnd("c->s")
+		h.Net().Connect("c->s", "s")
+		h.Net().Enable("c->s", true)
+		var reply EchoReply
+		end.Call("echo.Nope", &EchoArgs{}, &reply)
+	})
+}
+
+type badState struct{ term int }
+
+func TestGuardHelperLabgobFinding(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		var buf bytes.Buffer
+		labgob.NewEncoder(&buf).Encode(badState{term: 3})
+	})
+}
+
+func TestMisuseAndFindingsFail(t *testing.T) {
+	out, _ := runHelper(t, "^TestGuardHelper(Misuse|LabgobFinding)$")
+	assert.Contains(t, out, `labrpc: unknown method "Nope"`)
+	assert.Contains(t, out, "--- FAIL: TestGuardHelperMisuse")
+	assert.Contains(t, out, "labgob: ")
+	assert.Contains(t, out, "badState")
+	assert.Contains(t, out, "--- FAIL: TestGuardHelperLabgobFinding")
+}
+
+func TestLockSuspectNamed(t *testing.T) {
+	out, _ := runHelper(t, "^TestGuardHelperLockAcrossSleep$")
+	assert.Contains(t, out, "possible holder: server 2 goroutine")
+	assert.Contains(t, out, "TestGuardHelperLockAcrossSleep.func1.1.1")
 }

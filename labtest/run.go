@@ -118,7 +118,7 @@ func newRun(t *testing.T, opts []Option) *run {
 		f(&o)
 	}
 	r := &run{
-		id:      t.Name() + "#" + strconv.FormatUint(runCounter.Add(1), 10),
+		id:      t.Name() + " #" + strconv.FormatUint(runCounter.Add(1), 10),
 		name:    t.Name(),
 		outer:   t,
 		set:     set,
@@ -147,6 +147,10 @@ func newRun(t *testing.T, opts []Option) *run {
 	if !o.vlimitSet {
 		r.opt.vlimit = set.vlimit
 	}
+	// The seed is in the label so that a panic in a server goroutine, which
+	// ends the test binary before the harness can say anything, still names
+	// the test and the seed in its trace (GODEBUG=tracebacklabels=1).
+	r.id += " seed=" + strconv.FormatUint(r.seed, 10)
 	r.ctx = pprof.WithLabels(context.Background(), pprof.Labels(labelRun, r.id))
 	r.phase.Store("body")
 	return r
@@ -240,7 +244,7 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 		r.net = labrpc.MakeNetworkSeed(r.seed)
 		r.netP.Store(r.net)
 		r.net.SetLogSink(r.rec, r.set.topics)
-		r.net.OnError(func(err error) { r.fail("labrpc: %v", err) })
+		r.net.OnError(func(err error) { r.fail("%v", err) })
 		stopWatch := labgob.Watch()
 
 		r.setLimit(r.opt.vlimit)
