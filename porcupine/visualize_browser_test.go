@@ -211,6 +211,20 @@ func TestVisualizeBrowser(t *testing.T) {
 		assert.Less(t, res.LayoutMs, 15000.0)
 	})
 
+	t.Run("1000partitions", func(t *testing.T) {
+		// Per-pane costs (headers, annotation bands in every pane) must not
+		// dominate when a history touches many keys.
+		info := visCheck(t, visBigHistory(5000, 20, 1000, true))
+		page := filepath.Join(dir, "many.html")
+		require.NoError(t, VisualizePath(visKVModel(), info, page))
+		start := time.Now()
+		res := visRunSelftest(t, bin, page)
+		t.Logf("5000 ops in %d partitions: chromium run %v; laid out at %.0f ms; laying out every pane: %.0f ms more",
+			len(info.partitions), time.Since(start).Round(time.Millisecond), res.LayoutMs, res.FullLayout)
+		visCheckSelftest(t, res, info)
+		assert.Less(t, res.LayoutMs, 15000.0)
+	})
+
 	t.Run("javascript errors are reported", func(t *testing.T) {
 		// A page whose data the script cannot digest must fail the
 		// self-test, not pass silently.

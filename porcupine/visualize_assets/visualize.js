@@ -218,7 +218,11 @@ function hatchDefs(svg) {
 
 // Draws (or redraws, after a zoom) one pane's chart.
 function drawPane(g) {
-  var P = g.P, ops = P.ops, W = state.colW, i, k;
+  // A short pane stretches to the window width, so its labels get the
+  // room; state.colW (the zoom) is the floor shared by all panes.
+  var avail = Math.max(window.innerWidth, 800) - LABEL_W - 60;
+  g.W = Math.max(state.colW, Math.min(110, Math.floor(avail / Math.max(1, g.P.cols))));
+  var P = g.P, ops = P.ops, W = g.W, i, k;
   var svg = g.svg, labels = g.labels;
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   while (labels.firstChild) labels.removeChild(labels.firstChild);
@@ -315,7 +319,7 @@ function drawPane(g) {
 }
 
 function lpXY(g, i, lpc) {
-  var b = i * OPK, W = state.colW;
+  var b = i * OPK, W = g.W;
   // On the box's lower edge, so the path does not run through labels.
   return [lpc * W, g.rowY[g.P.ops[b + OP_CLIENT]] + g.lane[i] * LANE_H + LANE_H - 5];
 }
@@ -355,7 +359,7 @@ function drawStuck(g) {
   var lin = P.partials[path], pts = g.lps[path];
   drawPath(g, layer, path, lin.length - 1, '');
   // The break: a dashed line just after the last linearization point.
-  var bx = ((pts && pts.length) ? pts[pts.length - 1] : 0) * state.colW + 2;
+  var bx = ((pts && pts.length) ? pts[pts.length - 1] : 0) * g.W + 2;
   if (P.illegal) {
     bx = Math.max(bx, 2);
     sv('line', { x1: bx, x2: bx, y1: AXIS_H - 4, y2: g.height, 'class': 'stuckline' }, layer);
@@ -467,7 +471,7 @@ function focusOp(pi, i, scroll) {
 }
 
 function scrollToOp(g, i) {
-  var x = g.P.ops[i * OPK + OP_CALL] * state.colW;
+  var x = g.P.ops[i * OPK + OP_CALL] * g.W;
   g.scroll.scrollLeft = Math.max(0, x - g.scroll.clientWidth / 3);
 }
 
@@ -478,7 +482,7 @@ function jumpToFirst() {
   else {
     g.sec.scrollIntoView({ block: 'start' });
     var path = g.lps[g.P.stuck];
-    if (path && path.length) g.scroll.scrollLeft = Math.max(0, path[path.length - 1] * state.colW - g.scroll.clientWidth / 2);
+    if (path && path.length) g.scroll.scrollLeft = Math.max(0, path[path.length - 1] * g.W - g.scroll.clientWidth / 2);
   }
 }
 
