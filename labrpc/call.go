@@ -14,7 +14,7 @@ type call struct {
 	end    *ClientEnd
 	k      int64
 	method string
-	d      *decisions
+	d      decisions
 	r      callRoute
 
 	reqBytes, replyBytes int64

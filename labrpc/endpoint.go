@@ -88,7 +88,7 @@ func (e *ClientEnd) Call(svcMeth string, args any, reply any) bool {
 	k := e.calls.Add(1) - 1
 	n.totalCount.Add(1)
 	d := drawDecisions(n.seed, e.hash, uint64(k))
-	c := &call{net: n, end: e, k: k, method: svcMeth, d: &d}
+	c := &call{net: n, end: e, k: k, method: svcMeth, d: d}
 	return c.run(args, reply)
 }
 
