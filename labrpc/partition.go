@@ -108,7 +108,8 @@ func IsolateOne(nodes []any, i int) [][]any {
 	return [][]any{{nodes[i]}, rest}
 }
 
-// Halves splits nodes at random into two groups, the first of
+// Halves splits nodes at random (drawn from r; nil keeps the given order)
+// into two groups, the first of
 // len(nodes)/2 nodes (so with an odd count the second one is a majority).
 func Halves(nodes []any, r *rand.Rand) [][]any {
 	p := shuffled(nodes, r)
@@ -116,7 +117,8 @@ func Halves(nodes []any, r *rand.Rand) [][]any {
 	return [][]any{p[:h:h], p[h:]}
 }
 
-// Bridge splits nodes at random into two halves that share one node: the
+// Bridge splits nodes at random (drawn from r; nil keeps the given order,
+// the bridge being nodes[0]) into two halves that share one node: the
 // bridge reaches everyone, the others only their own half. With an odd
 // count both halves, bridge included, are majorities.
 func Bridge(nodes []any, r *rand.Rand) [][]any {
@@ -159,8 +161,13 @@ func MajoritiesRing(nodes []any) [][]any {
 	return groups
 }
 
+// shuffled copies nodes in an order drawn from r, or in their own order if
+// r is nil.
 func shuffled(nodes []any, r *rand.Rand) []any {
 	p := append([]any(nil), nodes...)
+	if r == nil {
+		return p
+	}
 	r.Shuffle(len(p), func(i, j int) { p[i], p[j] = p[j], p[i] })
 	return p
 }

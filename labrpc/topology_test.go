@@ -275,3 +275,10 @@ func TestBubbleEndsWithoutCleanup(t *testing.T) {
 		// The bubble ending at all proves no goroutine outlives the calls.
 	})
 }
+
+func TestShapesWithoutRand(t *testing.T) {
+	assert.Equal(t, [][]any{{0, 1}, {2, 3, 4}}, Halves(nodes(5), nil))
+	assert.Equal(t, [][]any{{0, 1, 2}, {0, 3, 4}}, Bridge(nodes(5), nil))
+	assert.Equal(t, [][]any{{2}, {0, 1, 3, 4}}, IsolateOne(nodes(5), 2))
+	assert.Equal(t, [][]any{{0, 1}, {1, 2}}, MajoritiesRing(nodes(3)))
+}
