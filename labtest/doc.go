@@ -38,15 +38,31 @@
 //	}
 //
 // h.T() is the test's *testing.T inside the bubble, h.Rand() the body's
-// seeded source, h.Net() the seeded labrpc network (cleaned up at
-// teardown; its misuse errors fail the test), h.Logger(name) a dlog logger
-// into the test's timeline, h.SetVirtualTimeLimit(d) the per-test limit.
+// seeded source (test goroutine only; helpers take h.NewRand(name)),
+// h.Net() the seeded labrpc network (cleaned up at teardown; its misuse
+// errors and labgob's findings fail the test), h.Logger(name) a dlog logger
+// into the test's timeline, h.Action(...) a line of the timeline for what
+// the test does (partition, crash, restart), h.SetVirtualTimeLimit(d) the
+// per-test limit, h.LongCompute(f) a CPU-heavy step (a linearizability
+// check) during which the stall watchdog looks away.
+//
+// End names must be the same from run to run ("end-0-1", not a random
+// string): the network derives each end's random decisions, and the
+// servers their own randomness (ClientEnd.Rand), from the seed and the
+// name.
 //
 // t.Parallel and t.Run must be called outside Run (testing/synctest forbids
 // them in a bubble): a parallel test calls t.Parallel first, and each
 // subtest calls Run itself, getting a bubble of its own. A call inside the
 // bubble fails the test with a message saying so. Multi-seed tests take
-// their seeds from Seeds(t) and pass each with WithSeed.
+// their seeds from Seeds(t) and pass each with WithSeed, in subtests named
+// after the seed:
+//
+//	for _, s := range labtest.Seeds(t) { // -seeds N of them, the first is -seed
+//		t.Run(fmt.Sprint("seed=", s), func(t *testing.T) {
+//			labtest.Run(t, chaos, labtest.WithSeed(s))
+//		})
+//	}
 //
 // # Flags and environment
 //

@@ -91,7 +91,8 @@ func (r *run) rootFinished(res rootResult) {
 	if strings.HasPrefix(msg, "deadlock: ") {
 		if r.doneSent.Load() {
 			// Leaked goroutines outlived the body; teardown already
-			// reported them. Their bubble ends with this panic.
+			// reported them, and their bubble ends with this panic.
+			r.outer.Logf("labtest: the bubble ended with synctest's %q (recovered): the goroutines listed above are left blocked forever", msg)
 			return
 		}
 		gs := r.snapshotTest()

@@ -234,6 +234,7 @@ func TestLeakReport(t *testing.T) {
 	assert.Contains(t, out, "server 6:")
 	assert.Contains(t, out, "startLeakyServer")
 	assert.Contains(t, out, "[sleep (durable)] sleeping")
+	assert.Contains(t, out, "main bubble goroutine has exited but blocked goroutines remain", "synctest's deadlock panic is recovered")
 	assert.Contains(t, out, "--- PASS: TestGuardHelperLeak")
 	assert.Contains(t, out, "LATER TEST RAN")
 	assert.Less(t, took, guardDeadline)

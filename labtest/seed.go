@@ -61,6 +61,13 @@ func Seeds(t testing.TB) []uint64 {
 	return DeriveSeeds(base, s.seeds)
 }
 
+// BaseSeed returns the seed given with -seed (or RAFTLAB_SEED) and true, or
+// 0 and false when each test draws a fresh one.
+func BaseSeed() (seed uint64, given bool) {
+	s := currentSettings()
+	return s.seed, s.seedSet
+}
+
 // DeriveSeeds returns n seeds: base itself, then n-1 derived from it.
 func DeriveSeeds(base uint64, n int) []uint64 {
 	if n < 1 {
