@@ -101,6 +101,7 @@ func TestFreshDestinationIsFine(t *testing.T) {
 
 func TestPrintedOnceDeliveredEveryTime(t *testing.T) {
 	out := quiet(t)
+	printed.Clear() // "once" is per process; -count=N reruns this test
 	type Local struct{ hidden int }
 	stop1 := Watch()
 	stop2 := Watch()
