@@ -233,3 +233,66 @@ func TestMinorityLeaderUnderDuplicates(t *testing.T) {
 		cfg.end()
 	})
 }
+
+// A follower receives, after a newer AppendEntries, a stale or duplicated
+// one carrying fewer entries. It must not cut its log back to the stale
+// request's end: it has acknowledged the longer log and the leader has
+// committed entries on the strength of that. Here the leader crashes right
+// after committing, with stale requests still on their way to its only
+// follower, and a server that missed everything comes back: if the follower
+// cut its log, the new majority elects a log without the committed entries
+// and the apply checker catches the overwrite.
+func TestStaleAppendEntries(t *testing.T) {
+	runTest(t, budget{virtual: 90 * time.Second, rpcs: 20000}, func(h *harness) {
+		const servers = 3
+		cfg := makeCluster(h, servers, false, false)
+		cfg.begin("stale AppendEntries must not truncate a follower's log")
+
+		cfg.one(cfg.randCmd(), servers, true)
+		for round := 0; round < 8; round++ {
+			leader := cfg.checkOneLeader()
+			a, b := (leader+1)%servers, (leader+2)%servers
+
+			// b misses the whole round; the leader's requests to a are
+			// duplicated and delivered up to 200 ms late, out of order.
+			cfg.disconnect(b)
+			cfg.net.SetLinkFaults(leader, a, labrpc.Faults{Duplicates: 0.9, MaxDelay: 200 * time.Millisecond})
+			cfg.h.event("link %d -> %d: duplicates, delays up to 200ms", leader, a)
+
+			rf := cfg.raft(leader)
+			last, x := -1, 0
+			for k := 0; k < 6; k++ {
+				x = cfg.randCmd()
+				if index, _, ok := rf.Start(x); ok {
+					last = index
+				}
+				cfg.sleep(15 * time.Millisecond)
+			}
+			if last == -1 {
+				h.fatalf("the leader %d refused every Start", leader)
+			}
+			// Crash the leader as soon as it has applied its last entry:
+			// then a has acknowledged it, and a stale request may still
+			// be in flight.
+			for wait := 0; wait < 300; wait++ {
+				if nd, v := cfg.nCommitted(last); nd >= 1 && v == x {
+					break
+				}
+				cfg.sleep(10 * time.Millisecond)
+			}
+			cfg.crash1(leader)
+			cfg.sleep(300 * time.Millisecond) // the stale requests land
+			cfg.net.ClearLinkFaults()
+			cfg.h.event("link faults cleared")
+
+			// a and b form the majority: a must still have every entry
+			// the old leader committed.
+			cfg.connect(b)
+			cfg.one(cfg.randCmd(), 2, true)
+			cfg.start1(leader)
+			cfg.connect(leader)
+			cfg.one(cfg.randCmd(), servers, true)
+		}
+		cfg.end()
+	})
+}

@@ -158,7 +158,7 @@ func TestFigure83C(t *testing.T) {
 			}
 
 			if h.rand.IntN(1000) < 100 {
-				cfg.sleep(time.Duration(h.rand.Int64N(int64(testElectionTimeout / 2))))
+				cfg.sleep(time.Duration(h.rand.IntN(testElectionTimeoutMillis()/2)) * time.Millisecond)
 			} else {
 				cfg.sleep(time.Duration(h.rand.Int64N(13)) * time.Millisecond)
 			}
@@ -238,7 +238,7 @@ func TestFigure8Unreliable3C(t *testing.T) {
 			}
 
 			if h.rand.IntN(1000) < 100 {
-				cfg.sleep(time.Duration(h.rand.Int64N(int64(testElectionTimeout / 2))))
+				cfg.sleep(time.Duration(h.rand.IntN(testElectionTimeoutMillis()/2)) * time.Millisecond)
 			} else {
 				cfg.sleep(time.Duration(h.rand.Int64N(13)) * time.Millisecond)
 			}
@@ -396,5 +396,146 @@ func TestReliableChurn3C(t *testing.T) {
 func TestUnreliableChurn3C(t *testing.T) {
 	runTest(t, budget{virtual: 60 * time.Second, rpcs: 40000}, func(h *harness) {
 		churnTest(h, true)
+	})
+}
+
+// leaderAmong waits up to 5 s for one of group to claim leadership of a
+// term above minTerm, and returns it and its term.
+func (cfg *cluster) leaderAmong(group []int, minTerm int) (int, int) {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		cfg.pollLeaders() // election safety, on the way
+		for _, i := range group {
+			if rf := cfg.raft(i); rf != nil {
+				if term, isLeader := rf.GetState(); isLeader && term > minTerm {
+					return i, term
+				}
+			}
+		}
+		cfg.sleep(50 * time.Millisecond)
+	}
+	cfg.h.fatalf("liveness: none of servers %v became leader (of a term above %d) within 5s, though they form a majority", group, minTerm)
+	return -1, -1
+}
+
+// Figure 8 of the Raft paper, step by step, with partitions instead of
+// luck. An entry X of an old term sits on a minority; a leader of a later
+// term replicates it to a majority without any entry of its own term. It
+// must not count that as committed: a server holding a conflicting entry of
+// a term between the two can still be elected and overwrite X.
+//
+//	(a) leader s0 (term T1) puts X at index 2 on s0 and s1 only
+//	(b) p, of the other three, leads term T2, is cut off, takes Y at index 2
+//	(c) s0 or s1 leads term T3 and copies X to q and r: X is on a majority
+//	(d) p, q, r elect p (its last term T2 beats T1) and p commits Y at 2
+//
+// An implementation that committed X in (c) has applied it, and the apply
+// checker catches Y at the same index.
+func TestFigure8Scenario3C(t *testing.T) {
+	runTest(t, budget{virtual: 40 * time.Second, rpcs: 3000}, func(h *harness) {
+		const servers = 5
+		cfg := makeCluster(h, servers, false, false)
+		cfg.begin("Figure 8, scripted")
+
+		if index := cfg.one(cfg.randCmd(), servers, false); index != 1 {
+			h.fatalf("exact indices: the first command committed at index %d", index)
+		}
+		s0, t1 := cfg.leaderAmong([]int{0, 1, 2, 3, 4}, 0)
+		s1 := (s0 + 1) % servers
+		others := []int{(s0 + 2) % servers, (s0 + 3) % servers, (s0 + 4) % servers}
+
+		// (a)
+		cfg.partition([][]any{{s0, s1}, {others[0], others[1], others[2]}})
+		x := cfg.randCmd()
+		if index, _, ok := cfg.raft(s0).Start(x); !ok || index != 2 {
+			h.fatalf("Start(X) on leader %d returned index %d, ok=%v; want index 2", s0, index, ok)
+		}
+		cfg.sleep(200 * time.Millisecond) // X reaches s1
+
+		// (b)
+		p, t2 := cfg.leaderAmong(others, 0)
+		var q, r int
+		switch p {
+		case others[0]:
+			q, r = others[1], others[2]
+		case others[1]:
+			q, r = others[0], others[2]
+		default:
+			q, r = others[0], others[1]
+		}
+		cfg.partition([][]any{{p}, {s0, s1, q, r}})
+		y := cfg.randCmd()
+		if index, _, ok := cfg.raft(p).Start(y); !ok || index != 2 {
+			h.fatalf("Start(Y) on leader %d returned index %d, ok=%v; want index 2", p, index, ok)
+		}
+
+		// (c) Only s0 and s1 have a log as up to date as X's; nobody
+		// starts anything, so the new leader has no entry of its own term.
+		l3, t3 := cfg.leaderAmong([]int{s0, s1}, t2)
+		cfg.sleep(testElectionTimeout) // X reaches q and r
+		h.logf("  X on %d, %d and (via leader %d) %d, %d; Y on %d", s0, s1, l3, q, r, p)
+
+		// (d)
+		cfg.partition([][]any{{s0, s1}, {p, q, r}})
+		// Only p can win: q and r hold X (term T1), p holds Y (term T2).
+		// It must lead a term above T3 (its leadership of T2 is stale).
+		if leader, _ := cfg.leaderAmong([]int{p, q, r}, t3); leader != p {
+			h.fatalf("election restriction: server %d, whose last entry is X of term %d, was elected over p=%d whose last entry is Y of term %d",
+				leader, t1, p, t2)
+		}
+		z := cfg.randCmd()
+		index, _, ok := cfg.raft(p).Start(z)
+		if !ok || index != 3 {
+			h.fatalf("Start(Z) on leader %d returned index %d, ok=%v; want index 3 (after its Y)", p, index, ok)
+		}
+		cfg.wait(index, 3, -1)
+		if nd, v := cfg.nCommitted(2); nd < 3 || v != y {
+			h.fatalf("index 2 holds %v on %d servers, want Y=%v on p, q and r", v, nd, y)
+		}
+
+		cfg.heal()
+		cfg.one(cfg.randCmd(), servers, true)
+		cfg.end()
+	})
+}
+
+// A vote is a promise that must survive a crash. A voter that forgets it
+// on restart can vote again in the same term and give that term two
+// leaders. Each round: a leader of term T is elected with one vote from v;
+// v restarts; b, restarted with term T-1 and cut off from the leader,
+// campaigns for term T and asks v. The election safety check catches two
+// leaders of T.
+func TestPersistVote3C(t *testing.T) {
+	runTest(t, budget{virtual: 90 * time.Second, rpcs: 6000}, func(h *harness) {
+		const servers = 3
+		cfg := makeCluster(h, servers, false, false)
+		cfg.begin("votes survive a restart")
+
+		cfg.one(cfg.randCmd(), servers, true)
+		for round := 0; round < 8; round++ {
+			l0, t0 := cfg.leaderAmong([]int{0, 1, 2}, 0)
+			b := (l0 + 1 + h.rand.IntN(2)) % servers
+			cfg.crash1(b) // b keeps term t0 on disk
+
+			// The other two hold a fresh election for t0+1: restart the
+			// leader so that its timer, or the other's, runs out.
+			cfg.start1(l0)
+			cfg.connect(l0)
+			a, ta := cfg.leaderAmong([]int{0, 1, 2}, t0)
+			v := 3 - a - b // the voter
+			h.logf("  round %d: %d leads term %d with the vote of %d; %d is down with term <= %d", round, a, ta, v, b, t0)
+
+			// v restarts, b restarts in the same partition as v only.
+			cfg.partition([][]any{{a}, {b, v}})
+			cfg.start1(v)
+			cfg.connect(v)
+			cfg.start1(b)
+			cfg.connect(b)
+			cfg.sleep(2 * testElectionTimeout)
+			cfg.pollLeaders()
+
+			cfg.heal()
+			cfg.one(cfg.randCmd(), servers, true)
+		}
+		cfg.end()
 	})
 }
