@@ -50,6 +50,8 @@ type visSelftest struct {
 	DetailsShown bool     `json:"detailsShown"`
 	DetailsText  string   `json:"detailsText"`
 	HoverOp      int      `json:"hoverOp"`
+	ZoomOps      int      `json:"zoomOpsDrawn"`
+	Filtered     int      `json:"filteredPanes"`
 	HoverText    string   `json:"hoverText"`
 	HoverPoints  int      `json:"hoverPathPoints"`
 	Errors       []string `json:"errors"`
@@ -171,6 +173,15 @@ func visCheckSelftest(t *testing.T, res visSelftest, info LinearizationInfo) {
 	assert.Contains(t, res.HoverText, "state after"+after)
 	assert.Contains(t, res.HoverText, fmt.Sprintf("#%d of %d", len(lin), len(lin)))
 	assert.Equal(t, min(len(lin), 12), res.HoverPoints)
+
+	assert.Equal(t, doc.OpCount, res.ZoomOps, "every operation is redrawn after zooming")
+	illegal := 0
+	for _, p := range doc.Parts {
+		if p.Illegal {
+			illegal++
+		}
+	}
+	assert.Equal(t, illegal, res.Filtered, "the filter shows only the illegal partitions")
 }
 
 func TestVisualizeBrowser(t *testing.T) {

@@ -307,6 +307,11 @@ function drawPane(g) {
     else if (ops[b + OP_HOME] < 0 && P.partials.length) sub = ' nolin';
     cls += sub;
     sv('rect', { x: x, y: yy, width: Math.max(w, 2), height: LANE_H - 6, rx: 3, 'class': cls, 'data-op': i }, og);
+    if (ops[b + OP_FLAGS] & F_UNKNOWN) {
+      // An arrow off the right end: the operation never returned.
+      var ax = x + Math.max(w, 2), am = yy + (LANE_H - 6) / 2;
+      sv('path', { d: 'M' + ax + ' ' + (am - 5) + 'L' + (ax + 6) + ' ' + am + 'L' + ax + ' ' + (am + 5) + 'Z', 'class': 'unk-arrow' }, lg);
+    }
     var chars = Math.floor((w - 6) / 6.3);
     if (chars >= 3) sv('text', { x: x + 4, y: yy + 14, 'class': 'opl' + sub, text: clip(str(ops[b + OP_DESC]), chars) }, lg);
   }
@@ -419,12 +424,15 @@ function annDetails(k) {
 }
 
 function clearHover(g) {
+  var h = document.querySelector('rect.op.hover');
+  if (h) h.classList.remove('hover');
   if (!g || !g.hoverLayer) return;
   while (g.hoverLayer.firstChild) g.hoverLayer.removeChild(g.hoverLayer.firstChild);
 }
 
 function showOp(g, i) {
   clearHover(g);
+  g.rects[i].classList.add('hover');
   var home = g.P.ops[i * OPK + OP_HOME];
   if (home >= 0) drawPath(g, g.hoverLayer, home, g.P.ops[i * OPK + OP_POS], 'hover');
   opDetails(g, i);
@@ -588,6 +596,16 @@ if (location.hash === '#selftest') {
     void document.body.offsetHeight;
     res.fullLayoutMs = performance.now() - t1;
     document.body.classList.remove('all-visible');
+    // The controls: zooming redraws every operation; the filter leaves
+    // only the problem partitions.
+    var zoom = document.getElementById('zoom');
+    zoom.value = zoom.min;
+    zoom.dispatchEvent(new Event('change'));
+    res.zoomOpsDrawn = document.querySelectorAll('svg.plot rect.op').length;
+    var only = document.getElementById('only-bad');
+    only.click();
+    res.filteredPanes = Array.prototype.filter.call(document.querySelectorAll('section.pane'), function (e) { return getComputedStyle(e).display !== 'none'; }).length;
+    only.click();
   } catch (e) { res.errors.push('selftest: ' + e.message); }
   if (mainError) res.errors.push(mainError);
   res.errors = res.errors.concat(window.visErrors || []);
