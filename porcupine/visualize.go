@@ -184,21 +184,39 @@ func (t *visStringTable) optional(s string) int64 {
 	return int64(t.id(s))
 }
 
-func visDescribeOp(model Model, op Operation) string {
-	if model.DescribeOperation != nil {
-		return model.DescribeOperation(op.Input, op.Output)
+// visDescribeOp falls back to %v when DescribeOperation is nil or panics:
+// a describer written for completed operations may well type-assert an
+// output that an unknown-outcome operation does not have, and a failed
+// check is exactly when the page must still be produced.
+func visDescribeOp(model Model, op Operation) (desc string) {
+	fallback := func() string {
+		if op.Unknown {
+			return fmt.Sprintf("%v -> ?", op.Input)
+		}
+		return fmt.Sprintf("%v -> %v", op.Input, op.Output)
 	}
-	if op.Unknown {
-		return fmt.Sprintf("%v -> ?", op.Input)
+	if model.DescribeOperation == nil {
+		return fallback()
 	}
-	return fmt.Sprintf("%v -> %v", op.Input, op.Output)
+	defer func() {
+		if r := recover(); r != nil {
+			desc = fallback() + fmt.Sprintf(" (DescribeOperation panicked: %v)", r)
+		}
+	}()
+	return model.DescribeOperation(op.Input, op.Output)
 }
 
-func visDescribeState(model Model, state any) string {
-	if model.DescribeState != nil {
-		return model.DescribeState(state)
+// visDescribeState is visDescribeOp for states.
+func visDescribeState(model Model, state any) (desc string) {
+	if model.DescribeState == nil {
+		return fmt.Sprintf("%v", state)
 	}
-	return fmt.Sprintf("%v", state)
+	defer func() {
+		if r := recover(); r != nil {
+			desc = fmt.Sprintf("%v (DescribeState panicked: %v)", state, r)
+		}
+	}()
+	return model.DescribeState(state)
 }
 
 func visVerdict(info LinearizationInfo) CheckResult {

@@ -439,6 +439,20 @@ func TestVisualizeDefaultDescriptions(t *testing.T) {
 	assert.Equal(t, Ok, doc.Verdict)
 	assert.Nil(t, doc.First)
 
+	// A describer that only knows completed operations still yields a page.
+	strict := model
+	strict.DescribeOperation = func(in, out any) string { return fmt.Sprintf("add %d = %d", in, out.(int)) }
+	strict.DescribeState = func(s any) string {
+		if s.(int) > 5 {
+			panic("too big")
+		}
+		return fmt.Sprint(s)
+	}
+	doc = visBuild(strict, info)
+	assert.Equal(t, "add 2 = 2", doc.Strings[visOpField(doc.Parts[0], 0, 5)])
+	assert.Contains(t, doc.Strings[visOpField(doc.Parts[0], 2, 5)], "4 -> ? (DescribeOperation panicked")
+	assert.Contains(t, doc.Strings[visOpField(doc.Parts[0], 2, 7)], "9 (DescribeState panicked: too big)")
+
 	// No Step at all: nothing to replay, but the page still renders.
 	doc = visBuild(Model{}, info)
 	assert.Equal(t, int64(-1), visOpField(doc.Parts[0], 0, 6))

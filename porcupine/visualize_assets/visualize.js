@@ -15,7 +15,7 @@ var UNKNOWN_COLS = 3;
 
 var D = JSON.parse(document.getElementById('vis-data').textContent);
 var S = D.s;
-var state = { colW: 0, pinned: null, hover: null, panes: [] };
+var state = { colW: 0, pinned: null, panes: [] };
 
 function str(id) { return id >= 0 ? S[id] : ''; }
 function el(tag, attrs, parent) {
@@ -111,11 +111,6 @@ function prepare(pi) {
     g.lane[i] = l;
   }
   for (var r = 0; r < D.clients.length; r++) if (present[r]) { g.rows.push(r); g.rowLanes[r] = laneEnds[r].length; }
-  g.firstNextCol = -1;
-  if (g.P.next.length) {
-    g.firstNextCol = Infinity;
-    for (k = 0; k < P.next.length; k++) g.firstNextCol = Math.min(g.firstNextCol, ops[P.next[k] * OPK + OP_CALL]);
-  }
   return g;
 }
 
@@ -181,7 +176,7 @@ function buildPane(container, g) {
     ex.appendChild(document.createTextNode('The longest partial linearization (green path) orders ' + stuckLen +
       ' operations; it ends in state '));
     el('code', { text: clip(str(P.stuckState), 400) }, ex);
-    ex.appendChild(document.createTextNode('. None of the operations that could come next is legal in that state (red):'));
+    ex.appendChild(document.createTextNode('. None of the operations that could come next can be linearized there (red):'));
     var ul = el('ul', null, ex);
     for (var k = 0; k < P.next.length && k < 20; k++) {
       var li = el('li', null, ul);
@@ -441,7 +436,7 @@ function showOp(g, i) {
 function onOver(g, e) {
   var t = e.target;
   if (state.pinned) return;
-  if (t.hasAttribute('data-op')) { state.hover = g; showOp(g, +t.getAttribute('data-op')); }
+  if (t.hasAttribute('data-op')) showOp(g, +t.getAttribute('data-op'));
   else if (t.hasAttribute('data-ann')) annDetails(+t.getAttribute('data-ann'));
 }
 function onOut(g, e) {
