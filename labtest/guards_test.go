@@ -303,3 +303,41 @@ func TestLockSuspectNamed(t *testing.T) {
 	assert.Contains(t, out, "possible holder: server 2 goroutine")
 	assert.Contains(t, out, "TestGuardHelperLockAcrossSleep.func1.1.1")
 }
+
+func TestGuardHelperDeadlockNoLimit(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		h.SetVirtualTimeLimit(0)
+		<-make(chan int)
+	})
+}
+
+func TestDeadlockWithoutLimitStillEnds(t *testing.T) {
+	out, took := runHelper(t, "^TestGuardHelperDeadlockNoLimit$")
+	assert.Contains(t, out, "exceeded its virtual-time limit (1h0m0s)")
+	assert.Contains(t, out, "looks like a deadlock")
+	assert.Less(t, took, guardDeadline)
+}
+
+func TestGuardHelperServerPanic(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		h.StartServer("9", func() {
+			go func() {
+				time.Sleep(time.Second)
+				var s []int
+				_ = s[3] // a student's bug in a server goroutine
+			}()
+		})
+		time.Sleep(2 * time.Second)
+	}, WithSeed(99))
+}
+
+// A panic in a goroutine the harness did not start ends the binary, as in
+// any Go program; its trace still names the test, the seed and the server.
+func TestServerPanicTraceNamesTestAndSeed(t *testing.T) {
+	out, _ := runHelper(t, "^TestGuardHelperServerPanic$")
+	assert.Contains(t, out, "index out of range")
+	assert.Contains(t, out, `"labtest": "TestGuardHelperServerPanic #1 seed=99"`)
+	assert.Contains(t, out, `"server": "9"`)
+}

@@ -118,8 +118,8 @@ func (h *H) Go(name string, f func()) {
 }
 
 // SetVirtualTimeLimit sets the time the body may take, counted from its
-// start (default 120 s or -vtime-limit); 0 removes the limit. When the
-// limit passes the test fails with a dump of its goroutines.
+// start (default 120 s or -vtime-limit); 0 means MaxVirtualTimeLimit.
+// When the limit passes the test fails with a dump of its goroutines.
 func (h *H) SetVirtualTimeLimit(d time.Duration) { h.r.setLimit(d) }
 
 // LongCompute runs f, a computation that takes real time but no virtual

@@ -13,11 +13,7 @@ import (
 // registered apply channels are drained, then list what is still alive.
 func (r *run) teardown(h *H, stopWatch func() []labgobFinding) {
 	r.phase.Store("teardown")
-	if r.opt.teardownCap > 0 {
-		r.deadline.Store(time.Now().Add(r.opt.teardownCap).UnixNano())
-	} else {
-		r.deadline.Store(0)
-	}
+	r.deadline.Store(time.Now().Add(r.opt.teardownCap).UnixNano())
 	h.Action("teardown")
 
 	r.mu.Lock()

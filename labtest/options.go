@@ -7,6 +7,10 @@ import "time"
 // finish within 120 s of wall-clock time; a body that needs more is stuck.
 const DefaultVirtualTimeLimit = 120 * time.Second
 
+// MaxVirtualTimeLimit is the limit of a test that asks for none (0): a
+// deadlocked body still ends, after about a second of real time.
+const MaxVirtualTimeLimit = time.Hour
+
 // Option adjusts one Run.
 type Option func(*options)
 
@@ -35,8 +39,8 @@ func defaultOptions() options {
 func WithSeed(seed uint64) Option { return func(o *options) { o.seed = &seed } }
 
 // VirtualTimeLimit sets the virtual time the body may take (default
-// DefaultVirtualTimeLimit or -vtime-limit); 0 means no limit. In realtime
-// mode the limit is wall-clock time.
+// DefaultVirtualTimeLimit or -vtime-limit); 0 means MaxVirtualTimeLimit.
+// In realtime mode the limit is wall-clock time.
 func VirtualTimeLimit(d time.Duration) Option {
 	return func(o *options) { o.vlimit, o.vlimitSet = d, true }
 }

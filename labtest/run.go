@@ -282,11 +282,11 @@ func (r *run) bodyPanicked(p any) {
 }
 
 // setLimit sets the deadline of the current phase, measured from the start
-// of the body.
+// of the body. There is always one: the heartbeat keeps the clock moving,
+// so without a deadline a deadlocked body would tick on forever.
 func (r *run) setLimit(d time.Duration) {
-	if d <= 0 {
-		r.deadline.Store(0)
-		return
+	if d <= 0 || d > MaxVirtualTimeLimit {
+		d = MaxVirtualTimeLimit
 	}
 	r.deadline.Store(r.start.Add(d).UnixNano())
 }
