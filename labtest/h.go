@@ -63,13 +63,14 @@ func (h *H) Elapsed() time.Duration { return time.Since(h.r.start) }
 // crash, a restart) in the timeline, so that a failure can be read against
 // it. Actions are recorded whatever -log-topics says.
 func (h *H) Action(format string, args ...any) {
+	h.r.parkIfAbandoned()
 	h.r.rec.Record(dlog.Entry{At: time.Now(), Server: "test", Topic: dlog.Test, Msg: fmt.Sprintf(format, args...)})
 }
 
 // Logger returns a logger for a component of the test (a server, a clerk)
 // whose lines go to the timeline, for the topics of -log-topics.
 func (h *H) Logger(name string) *dlog.Logger {
-	return dlog.New(name, h.r.rec, h.r.set.topics)
+	return dlog.New(name, recordSink{h.r}, h.r.set.topics)
 }
 
 // StartServer runs start, which should create server id (e.g. call

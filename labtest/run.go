@@ -243,7 +243,7 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 
 		r.net = labrpc.MakeNetworkSeed(r.seed)
 		r.netP.Store(r.net)
-		r.net.SetLogSink(r.rec, r.set.topics)
+		r.net.SetLogSink(recordSink{r}, r.set.topics)
 		r.net.OnError(func(err error) { r.fail("%v", err) })
 		stopWatch := labgob.Watch()
 
@@ -261,9 +261,7 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 			r.teardown(h, stopWatch)
 			close(stopBeat)
 			<-beatDone
-			if r.abandoned.Load() {
-				<-r.freeze
-			}
+			r.parkIfAbandoned()
 			r.doneSent.Store(true)
 			r.events <- event{kind: evDone}
 		}()
@@ -306,9 +304,7 @@ func (r *run) heartbeat(stop <-chan struct{}, done chan<- struct{}) {
 		case <-stop:
 			return
 		case now := <-tk.C:
-			if r.abandoned.Load() {
-				<-r.freeze
-			}
+			r.parkIfAbandoned()
 			r.vnow.Store(int64(now.Sub(r.start)))
 			r.beats.Add(1)
 			if dl := r.deadline.Load(); dl != 0 && now.UnixNano() >= dl {
@@ -327,10 +323,28 @@ func (r *run) fail(format string, args ...any) {
 	r.failures = append(r.failures, msg)
 	r.mu.Unlock()
 	r.rec.Record(dlog.Entry{At: time.Now(), Server: "test", Topic: dlog.Test, Msg: "FAIL: " + msg})
-	if r.abandoned.Load() || r.t == nil {
-		return
-	}
+	r.parkIfAbandoned()
 	r.t.Error(msg)
+}
+
+// parkIfAbandoned stops a goroutine of a test that a guard has finished:
+// it must not report on a completed test (testing would panic and end the
+// binary), and parking it on a channel from outside the bubble also stops
+// the bubble's clock, so that the rest of the bubble stays still too.
+func (r *run) parkIfAbandoned() {
+	if r.abandoned.Load() {
+		<-r.freeze
+	}
+}
+
+// recordSink is the dlog sink of the test's loggers and network: the
+// timeline buffer, and a trap for the goroutines of an abandoned test, which
+// typically log often.
+type recordSink struct{ r *run }
+
+func (s recordSink) Record(e dlog.Entry) {
+	s.r.parkIfAbandoned()
+	s.r.rec.Record(e)
 }
 
 // abandon marks the test as finished by a guard: from now on the bubble's
