@@ -11,7 +11,7 @@ import (
 // bubble: kill the servers (OnTeardown), close the network, let the
 // servers' goroutines wind down for a virtual grace period while the
 // registered apply channels are drained, then list what is still alive.
-func (r *run) teardown(h *H, stopWatch func() []labgobFinding) {
+func (r *run) teardown(h *H, stopWatch func() []labgobFinding, leave func() bool) {
 	r.phase.Store("teardown")
 	r.deadline.Store(time.Now().Add(r.opt.teardownCap).UnixNano())
 	h.Action("teardown")
@@ -43,7 +43,7 @@ func (r *run) teardown(h *H, stopWatch func() []labgobFinding) {
 		<-drained
 	}
 
-	r.reportFindings(stopWatch())
+	r.reportFindings(stopWatch(), leave())
 
 	if leaked := r.settledSnapshot(); len(leaked) > 0 {
 		r.reportLeaks(leaked)

@@ -16,6 +16,7 @@ import (
 // the seed and the rerun line of a failed one.
 func (r *run) finish() {
 	r.outer.Helper()
+	r.exit()
 	failed := r.outer.Failed()
 	if failed || r.set.logs {
 		if path, err := r.writeLog(failed); err != nil {

@@ -238,16 +238,17 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 		r.drainStop = make(chan struct{})
 		h := &H{r: r}
 
-		stopBeat, beatDone := make(chan struct{}), make(chan struct{})
-		go r.heartbeat(stopBeat, beatDone)
 
 		r.net = labrpc.MakeNetworkSeed(r.seed)
 		r.netP.Store(r.net)
 		r.net.SetLogSink(recordSink{r}, r.set.topics)
 		r.net.OnError(func(err error) { r.fail("%v", err) })
 		stopWatch := labgob.Watch()
+		leave := r.enter()
 
 		r.setLimit(r.opt.vlimit)
+		stopBeat, beatDone := make(chan struct{}), make(chan struct{})
+		go r.heartbeat(stopBeat, beatDone)
 		mode := "virtual time"
 		if !r.virtual {
 			mode = "real time"
@@ -258,7 +259,7 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 			if p := recover(); p != nil {
 				r.bodyPanicked(p)
 			}
-			r.teardown(h, stopWatch)
+			r.teardown(h, stopWatch, leave)
 			close(stopBeat)
 			<-beatDone
 			r.parkIfAbandoned()
