@@ -194,6 +194,7 @@ func (r *run) execute(body func(h *H)) {
 		case res := <-rootDone:
 			r.rootFinished(res)
 			r.finish()
+			r.propagateSkip()
 			return
 		case ev := <-r.events:
 			if ev.kind == evAbandon {
@@ -208,6 +209,7 @@ func (r *run) execute(body func(h *H)) {
 				r.bubbleNeverEnds()
 			}
 			r.finish()
+			r.propagateSkip()
 			return
 		case now := <-poll.C:
 			b := r.beats.Load()
@@ -221,6 +223,15 @@ func (r *run) execute(body func(h *H)) {
 				return
 			}
 		}
+	}
+}
+
+// propagateSkip skips the test when the body skipped the bubble's *T:
+// testing does not carry a skip from synctest's T to its parent, so a
+// skipped body would otherwise pass.
+func (r *run) propagateSkip() {
+	if r.virtual && r.t != nil && r.t.Skipped() && !r.outer.Failed() {
+		r.outer.SkipNow()
 	}
 }
 

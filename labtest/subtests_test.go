@@ -62,3 +62,14 @@ func TestSeedsFlag(t *testing.T) {
 	}
 	assert.Contains(t, out, "--- PASS: TestGuardHelperMultiSeed/seed=11 ")
 }
+
+func TestGuardHelperSkip(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) { h.T().Skip("not today") })
+}
+
+func TestSkipInBodySkipsTheTest(t *testing.T) {
+	out, _ := runHelper(t, "^TestGuardHelperSkip$")
+	assert.Contains(t, out, "--- SKIP: TestGuardHelperSkip")
+	assert.Contains(t, out, "not today")
+}
