@@ -249,7 +249,6 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 		r.drainStop = make(chan struct{})
 		h := &H{r: r}
 
-
 		r.net = labrpc.MakeNetworkSeed(r.seed)
 		r.netP.Store(r.net)
 		r.net.SetLogSink(recordSink{r}, r.set.topics)
