@@ -111,9 +111,15 @@
 // function: a warning, or a failure with -strict.
 //
 // A test a guard gives up on is failed and left behind: its bubble is
-// frozen (its root goroutine parks on a channel made outside it, which
-// stops its clock), so its goroutines never run again, except ones that
-// spin, which nothing can stop. The binary goes on with the next test.
+// frozen (the harness's heartbeat, and any goroutine of the test that logs,
+// records an action or reports a failure afterwards, parks on a channel
+// made outside the bubble, which stops the bubble's clock for good), so its
+// goroutines never run again, except ones that spin, which nothing can
+// stop. The binary goes on with the next test.
+//
+// In realtime mode there is no bubble: the virtual-time limit is a
+// wall-clock limit, there is no stall watchdog, and a body a guard gave up
+// on keeps running in the background.
 //
 // Panics in the body, in OnTeardown functions and in goroutines started
 // with H.Go become test failures. A panic in a goroutine a server started
