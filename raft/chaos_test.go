@@ -91,7 +91,7 @@ func (cc *chaosClients) run(me int, rnd *rand.Rand) {
 		// A client thinks between commands; without the pause the clients
 		// would flood the log and the run would cost wall time, not find
 		// more bugs.
-		time.Sleep(time.Duration(20+rnd.IntN(80)) * time.Millisecond)
+		time.Sleep(time.Duration(50+rnd.IntN(100)) * time.Millisecond)
 		x := rnd.IntN(1 << 30)
 		index := -1
 		for k, i := 0, rnd.IntN(cfg.n); k < cfg.n; k, i = k+1, (i+1)%cfg.n {

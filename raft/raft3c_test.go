@@ -299,6 +299,10 @@ func churnTest(h *harness, unreliable bool) {
 					return
 				default:
 				}
+				// Think between commands: the test is about durability
+				// under churn, and a flood of commands only costs wall
+				// time (every server persists its whole log).
+				time.Sleep(time.Duration(20+rnd.IntN(40)) * time.Millisecond)
 				x := rnd.Int()
 				index, ok := -1, false
 				for i := 0; i < servers; i++ {
@@ -372,6 +376,13 @@ func churnTest(h *harness, unreliable bool) {
 		} else {
 			h.fatalf("index %d holds %v, not an int", index, v)
 		}
+	}
+	acked := 0
+	for _, values := range results {
+		acked += len(values)
+	}
+	if acked == 0 {
+		h.fatalf("liveness: in %v of churn no client saw a single command commit", 20*testElectionTimeout*7/20)
 	}
 	inLog := map[int]bool{}
 	for _, v := range really {
