@@ -41,7 +41,7 @@ func (c *cache) entry(e int) []uint64 {
 }
 
 func cacheKey(b *bitset, stateHash uint64) uint64 {
-	return b.hash ^ mix64(stateHash+0x632be59bd9b4e019)
+	return b.hash ^ stateHash
 }
 
 // insert adds (b, state) and reports whether it was absent. fresh says the
@@ -78,7 +78,9 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) bool {
 	dst[c.words+1] = h
 	c.n++
 	c.slots[i] = tag | uint64(e+1)
-	if uint64(c.n)*4 > (c.mask+1)*3 {
+	// At most half full: linear probing's expected chain grows quickly
+	// beyond that, and slots are only 8 bytes.
+	if uint64(c.n)*2 > c.mask+1 {
 		c.grow()
 	}
 	return true

@@ -29,7 +29,19 @@ type Options struct {
 	// Parallelism is the number of partitions searched at once; 0 means
 	// GOMAXPROCS.
 	Parallelism int
+	// VerboseGrace bounds a verbose check once its verdict is known. After
+	// some partition has been found Illegal, every other partition's search
+	// that has taken more than VerboseGrace steps stops, and its info keeps
+	// the partial linearizations found so far (the search of a partition
+	// can take exponential time, and the verdict no longer depends on it).
+	// 0 means DefaultVerboseGrace; negative means search every partition to
+	// the end.
+	VerboseGrace int64
 }
+
+// DefaultVerboseGrace is the VerboseGrace used when the option is 0: about
+// half a second of search.
+const DefaultVerboseGrace int64 = 1 << 20
 
 // Result is the outcome of Check or CheckEventHistory.
 type Result struct {
@@ -96,6 +108,12 @@ func run(cm *compiledModel, parts [][]Operation, opts Options) Result {
 	if ctl.memLimit == 0 {
 		ctl.memLimit = DefaultMemoryLimit
 	}
+	if opts.Verbose {
+		ctl.grace = opts.VerboseGrace
+		if ctl.grace == 0 {
+			ctl.grace = DefaultVerboseGrace
+		}
+	}
 	if opts.Timeout > 0 {
 		t := time.AfterFunc(opts.Timeout, func() { ctl.halt(stopTimeout) })
 		defer t.Stop()
@@ -111,9 +129,12 @@ func run(cm *compiledModel, parts [][]Operation, opts Options) Result {
 			outcomes[i] = searchOutcome{verdict: Unknown, cause: ctl.stopped()}
 			return
 		}
-		o := newSearch(cm, ctl, i, parts[i], opts.Verbose).run()
-		if o.verdict == Illegal && !opts.Verbose {
-			ctl.halt(stopIllegal)
+		o := newSearch(cm, ctl, i, parts[i], opts.Verbose, true).run()
+		if o.verdict == Illegal {
+			ctl.illegal.Store(true)
+			if !opts.Verbose {
+				ctl.halt(stopIllegal)
+			}
 		}
 		outcomes[i] = o
 	}
@@ -186,6 +207,7 @@ func assemble(parts [][]Operation, outcomes []searchOutcome, opts Options) Resul
 	for i := range parts {
 		pi := outcomes[i].info
 		pi.ops = parts[i]
+		pi.undecided = outcomes[i].verdict == Unknown
 		res.Info.partitions[i] = pi
 	}
 	res.Info.unknown = res.Unknown

@@ -34,6 +34,10 @@ type control struct {
 	mem      atomic.Int64
 	memLimit int64 // <= 0: none
 	timeout  time.Duration
+	// illegal is set when some partition is Illegal: the verdict is known,
+	// and in a verbose check the other searches only get their grace.
+	illegal atomic.Bool
+	grace   int64 // steps a partition may still take once illegal is set
 }
 
 func (c *control) stopped() stopCause { return stopCause(c.stop.Load()) }

@@ -131,6 +131,12 @@ type partitionInfo struct {
 	// the point where the history breaks.
 	stuck int
 	next  []int
+	// undecided is true when the search of this partition stopped before a
+	// verdict: on a timeout or the memory cap (see UnknownReason), or in a
+	// verbose check after another partition was found Illegal and this one
+	// had used its grace (Options.VerboseGrace). partials are then the
+	// longest partial linearizations found so far, not a verdict.
+	undecided bool
 }
 
 // UnknownReason says why a check returned Unknown and how far it got.

@@ -3,6 +3,7 @@ package porcupine
 import (
 	"cmp"
 	"math"
+	"os"
 	"slices"
 )
 
@@ -33,7 +34,12 @@ type search struct {
 	bits   bitset
 	states *stateTable
 	cache  *cache
+	trans  *transitions
 	stack  []frame
+	cands  []int32
+	// deadline orders candidates: the return node of a call node, or past
+	// every node for an unknown-outcome operation.
+	deadline []int32
 
 	explored int64
 	maxDepth int
@@ -45,6 +51,26 @@ type search struct {
 type frame struct {
 	node  int32 // call node of the operation linearized here
 	state int32 // state handle before it
+	cand  int32 // index of node in the candidate buffer
+	start int32 // where this level's candidates start in the buffer
+}
+
+// fillCands appends the current configuration's candidates to buf, sorted
+// by deadline: return node for known operations (nodes are in time order),
+// after every return for unknown-outcome ones.
+func (s *search) fillCands(buf []int32) []int32 {
+	start := len(buf)
+	for node := s.next[0]; s.match[node] >= 0; node = s.next[node] {
+		k := s.deadline[node]
+		j := len(buf)
+		buf = append(buf, node)
+		for j > start && s.deadline[buf[j-1]] > k {
+			buf[j] = buf[j-1]
+			j--
+		}
+		buf[j] = node
+	}
+	return buf
 }
 
 type searchOutcome struct {
@@ -57,7 +83,7 @@ type searchOutcome struct {
 
 const maxOps = math.MaxInt32 / 2
 
-func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbose bool) *search {
+func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbose, intern bool) *search {
 	n := len(ops)
 	s := &search{m: m, ctl: ctl, part: part}
 	s.in = make([]any, n)
@@ -101,6 +127,7 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 		s.next[i] = int32((i + 1) % k)
 		s.prev[i] = int32((i + k - 1) % k)
 	}
+	s.match[0] = -1 // the head stops the candidate scan of an empty list
 	for j, e := range entries {
 		node := int32(j + 1)
 		s.nodeOp[node] = e.op
@@ -111,9 +138,14 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 			s.callNode[e.op] = node
 		}
 	}
+	s.deadline = make([]int32, k)
+	for node := int32(1); node < int32(k); node++ {
+		s.deadline[node] = node
+	}
 	s.bits = newBitset(n, zobristKeys(n))
-	s.states = newStateTable(m)
+	s.states = newStateTable(m, intern)
 	s.cache = newCache(len(s.bits.words), s.states)
+	s.trans = newTransitions(s.states.interns)
 	if verbose {
 		s.track = newTracker(n)
 	}
@@ -138,16 +170,41 @@ func (s *search) unlift(call int32) {
 	s.prev[s.next[call]] = call
 }
 
+// step applies op to state cur and returns the next state's handle, or -1
+// when the model rejects it. An unknown-outcome op's verdict is ignored: its
+// output was never observed, so only its effect matters.
+func (s *search) step(cur, op int32) (int32, bool) {
+	ok, next := s.m.step(s.states.states[cur], s.in[op], s.out[op])
+	if !ok && !s.unknown[op] {
+		return -1, false
+	}
+	return s.states.intern(next)
+}
+
 const pollEvery = 1024
+
+
+
+var debugStats = os.Getenv("PORCUPINE_DEBUG") != ""
 
 // run searches for a linearization and returns Ok, Illegal, or Unknown when
 // stopped from outside (timeout, memory cap, or another partition's
 // violation).
+//
+// The candidates of a configuration are the calls before the first pending
+// return. They are tried in order of their return (earliest deadline first,
+// unknown-outcome operations last) rather than of their call: an operation
+// that stays open for long, typically one that timed out, is then
+// linearized as late as possible instead of first at every level, which
+// spares most backtracking on linearizable histories. Candidate lists of all
+// levels share one stack-like buffer.
 func (s *search) run() searchOutcome {
 	cur, _ := s.states.intern(s.m.init())
 	s.cache.insert(&s.bits, cur, true)
 	knownLeft := s.nKnown
-	node := s.next[0]
+	cands := s.fillCands(s.cands[:0])
+	levelStart := 0
+	i := 0
 	grew := false
 	poll := pollEvery - 1 // poll at once: a tiny memory cap must stop even a tiny search
 	verdict := Ok
@@ -160,15 +217,26 @@ func (s *search) run() searchOutcome {
 				break
 			}
 		}
-		if s.match[node] >= 0 { // a call: try to linearize it now
+		if i < len(cands) {
+			node := cands[i]
 			op := s.nodeOp[node]
 			s.explored++
-			ok, nextState := s.m.step(s.states.states[cur], s.in[op], s.out[op])
-			if ok || s.unknown[op] {
-				id, fresh := s.states.intern(nextState)
+			id, fresh := int32(-1), false
+			if tr := s.trans; !tr.off {
+				next, slot, found := tr.get(cur, op)
+				if found {
+					id = next
+				} else {
+					id, fresh = s.step(cur, op)
+					tr.put(slot, cur, op, id)
+				}
+			} else {
+				id, fresh = s.step(cur, op)
+			}
+			if id >= 0 {
 				s.bits.set(int(op))
-				if s.cache.insert(&s.bits, id, fresh) {
-					s.stack = append(s.stack, frame{node, cur})
+				if s.cache.insert(&s.bits, id, fresh && s.states.interns) {
+					s.stack = append(s.stack, frame{node: node, state: cur, cand: int32(i), start: int32(levelStart)})
 					cur = id
 					s.lift(node)
 					if !s.unknown[op] {
@@ -178,7 +246,9 @@ func (s *search) run() searchOutcome {
 						s.track.pushed(s.stack, s.nodeOp)
 					}
 					grew = true
-					node = s.next[0]
+					levelStart = len(cands)
+					cands = s.fillCands(cands)
+					i = levelStart
 					continue
 				}
 				s.bits.clear(int(op))
@@ -186,11 +256,11 @@ func (s *search) run() searchOutcome {
 					s.states.dropLast()
 				}
 			}
-			node = s.next[node]
+			i++
 			continue
 		}
-		// A return: its operation had to be linearized by now. Undo the
-		// latest choice and try the next candidate after it.
+		// Every candidate failed: undo the latest choice and try the next
+		// candidate of the level below.
 		if len(s.stack) > s.maxDepth {
 			s.maxDepth = len(s.stack)
 		}
@@ -211,13 +281,19 @@ func (s *search) run() searchOutcome {
 		if !s.unknown[op] {
 			knownLeft++
 		}
-		node = s.next[top.node]
+		cands = cands[:levelStart]
+		levelStart = int(top.start)
+		i = int(top.cand) + 1
 	}
+	s.cands = cands[:0]
 	if len(s.stack) > s.maxDepth {
 		s.maxDepth = len(s.stack)
 	}
 	if verdict == Ok && s.track != nil {
 		s.track.record(s.stack, s.nodeOp)
+	}
+	if debugStats {
+		println("part", s.part, "ops", len(s.in), "verdict", string(verdict), "steps", s.explored, "entries", s.cache.n, "states", len(s.states.states), "maxdepth", s.maxDepth, "trans", s.trans.n, s.trans.hits, s.trans.lookups, s.trans.off)
 	}
 	s.release()
 	out := searchOutcome{verdict: verdict, cause: cause, explored: s.explored, longest: s.maxDepth}
@@ -233,6 +309,9 @@ func (s *search) poll() stopCause {
 	if c := s.ctl.stopped(); c != stopNone {
 		return c
 	}
+	if s.ctl.grace > 0 && s.explored >= s.ctl.grace && s.ctl.illegal.Load() {
+		return stopIllegal
+	}
 	used := s.bytes()
 	if d := used - s.reported; d != 0 {
 		s.reported = used
@@ -244,7 +323,7 @@ func (s *search) poll() stopCause {
 }
 
 func (s *search) bytes() int64 {
-	b := s.cache.bytes() + s.states.bytes + int64(cap(s.stack))*8
+	b := s.cache.bytes() + s.states.bytes + s.trans.bytes() + int64(cap(s.stack))*8
 	if s.track != nil {
 		b += s.track.bytes
 	}

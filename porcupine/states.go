@@ -23,8 +23,8 @@ type stateTable struct {
 
 const stateOverhead = 40 // interface, hash and slot per state, roughly
 
-func newStateTable(m *compiledModel) *stateTable {
-	t := &stateTable{m: m, interns: m.hash != nil}
+func newStateTable(m *compiledModel, intern bool) *stateTable {
+	t := &stateTable{m: m, interns: intern && m.hash != nil}
 	if t.interns {
 		t.slots = make([]int32, 64)
 		for i := range t.slots {
@@ -40,7 +40,7 @@ func (t *stateTable) intern(s any) (int32, bool) {
 	if !t.interns {
 		return t.add(s, 0), true
 	}
-	h := t.m.hash(s)
+	h := mix64(t.m.hash(s)) // mixed once here, not on every cache probe
 	i := h & t.mask
 	for {
 		id := t.slots[i]
