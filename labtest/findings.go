@@ -1,7 +1,6 @@
 package labtest
 
 import (
-	"runtime/pprof"
 	"sync"
 
 	"raftlab/labgob"
@@ -30,12 +29,6 @@ func (r *run) reportFindings(fs []labgob.Finding, overlapped bool) {
 		}
 		r.fail("%s", f.Message)
 	}
-}
-
-// setRole labels the calling goroutine as the harness's own, so that the
-// guards leave it out of their reports.
-func (r *run) setRole(role string) {
-	pprof.SetGoroutineLabels(pprof.WithLabels(r.ctx, pprof.Labels(labelRole, role)))
 }
 
 // The runs in progress, to tell whether a run overlapped another one.

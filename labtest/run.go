@@ -290,42 +290,6 @@ func (r *run) bodyPanicked(p any) {
 	r.fail("labtest: the test body panicked: %v\n%s", p, panicStack())
 }
 
-// setLimit sets the deadline of the current phase, measured from the start
-// of the body. There is always one: the heartbeat keeps the clock moving,
-// so without a deadline a deadlocked body would tick on forever.
-func (r *run) setLimit(d time.Duration) {
-	if d <= 0 || d > MaxVirtualTimeLimit {
-		d = MaxVirtualTimeLimit
-	}
-	r.deadline.Store(r.start.Add(d).UnixNano())
-}
-
-// heartbeat ticks the bubble's clock for the stall watchdog and enforces
-// the virtual-time limit. It is the only timer the harness keeps; note
-// that its presence means the bubble is never idle without a pending timer,
-// so a deadlocked body runs to the virtual-time limit (in a few real
-// milliseconds) instead of tripping synctest's deadlock panic.
-func (r *run) heartbeat(stop <-chan struct{}, done chan<- struct{}) {
-	r.setRole("heartbeat")
-	defer close(done)
-	tk := time.NewTicker(r.opt.tick)
-	defer tk.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case now := <-tk.C:
-			r.parkIfAbandoned()
-			r.vnow.Store(int64(now.Sub(r.start)))
-			r.beats.Add(1)
-			if dl := r.deadline.Load(); dl != 0 && now.UnixNano() >= dl {
-				r.limitExceeded(now)
-				<-r.freeze
-			}
-		}
-	}
-}
-
 // fail reports a harness-detected failure on the test, unless a guard has
 // already finished the test, when only the timeline keeps it.
 func (r *run) fail(format string, args ...any) {

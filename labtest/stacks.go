@@ -4,6 +4,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -272,4 +273,10 @@ func testGoroutines(all []goroutine, bubble int, runID string) []goroutine {
 		return out[i].ID < out[j].ID
 	})
 	return out
+}
+
+// setRole labels the calling goroutine as the harness's own, so that the
+// guards leave it out of their reports.
+func (r *run) setRole(role string) {
+	pprof.SetGoroutineLabels(pprof.WithLabels(r.ctx, pprof.Labels(labelRole, role)))
 }
