@@ -148,3 +148,19 @@ func TestFailureWritesTimeline(t *testing.T) {
 }
 
 var _ = labrpc.Delivered
+
+func TestGuardHelperRealtimeLimit(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		select {} // never finishes
+	}, VirtualTimeLimit(500*time.Millisecond), LeakGrace(10*time.Millisecond))
+}
+
+func TestRealtimeLimitIsWallClock(t *testing.T) {
+	out, took := runHelper(t, "^TestGuardHelperRealtimeLimit$", "-realtime")
+	assert.Contains(t, out, "exceeded its real-time limit (500ms)")
+	assert.Contains(t, out, "select (no cases)")
+	assert.Contains(t, out, "-realtime\n")
+	assert.GreaterOrEqual(t, took, 500*time.Millisecond)
+	assert.Less(t, took, 5*time.Second)
+}
