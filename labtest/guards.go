@@ -29,15 +29,22 @@ func (r *run) rootFinished(res rootResult) {
 	}
 	msg := fmt.Sprint(res.panicked)
 	if strings.HasPrefix(msg, "deadlock: ") {
-		if r.doneSent.Load() {
+		if r.doneSent.Load() && strings.Contains(msg, "main bubble goroutine has exited") {
 			// Leaked goroutines outlived the body; teardown already
 			// reported them, and their bubble ends with this panic.
 			r.outer.Logf("labtest: the bubble ended with synctest's %q (recovered): the goroutines listed above are left blocked forever", msg)
 			return
 		}
 		gs := r.snapshotTest()
-		text := fmt.Sprintf("labtest: synctest %s: no goroutine of the test can run and no timer is pending.\n"+
-			"Goroutines of this test:\n%s", msg, describe(gs, true))
+		when := ""
+		if r.doneSent.Load() {
+			// The harness's teardown was over, so its heartbeat no longer
+			// kept the clock going: what blocks runs after it, in a
+			// t.Cleanup function registered inside the bubble.
+			when = " after teardown, in a t.Cleanup function"
+		}
+		text := fmt.Sprintf("labtest: synctest %s%s: no goroutine of the test can run and no timer is pending.\n"+
+			"Goroutines of this test:\n%s", msg, when, describe(gs, true))
 		r.abandon(text, rawStacks(gs))
 		r.outer.Error(text)
 		return

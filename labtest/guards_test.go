@@ -172,12 +172,6 @@ func TestGuardHelperSubtestInBubble(t *testing.T) {
 	})
 }
 
-// TestGuardHelperZAfter runs after the broken ones: the binary survived.
-func TestGuardHelperZAfter(t *testing.T) {
-	helperOnly(t)
-	Run(t, func(h *H) { time.Sleep(time.Second) })
-	t.Log("LATER TEST RAN")
-}
 
 const guardDeadline = 30 * time.Second
 
@@ -340,4 +334,22 @@ func TestServerPanicTraceNamesTestAndSeed(t *testing.T) {
 	assert.Contains(t, out, "index out of range")
 	assert.Contains(t, out, `"labtest": "TestGuardHelperServerPanic #1 seed=99"`)
 	assert.Contains(t, out, `"server": "9"`)
+}
+
+func TestGuardHelperCleanupDeadlock(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		h.T().Cleanup(func() { <-make(chan int) })
+	})
+}
+
+// With no timer pending (the heartbeat has stopped), synctest itself
+// detects the deadlock and panics; the harness turns that into a failure.
+func TestSynctestDeadlockPanicRecovered(t *testing.T) {
+	out, took := runHelper(t, "^TestGuardHelper(CleanupDeadlock|ZAfter)$")
+	assert.Contains(t, out, "labtest: synctest deadlock: all goroutines in bubble are blocked after teardown, in a t.Cleanup function")
+	assert.Contains(t, out, "TestGuardHelperCleanupDeadlock.func1.1")
+	assert.Contains(t, out, "--- FAIL: TestGuardHelperCleanupDeadlock")
+	assert.Contains(t, out, "LATER TEST RAN")
+	assert.Less(t, took, 10*time.Second)
 }
