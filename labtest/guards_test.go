@@ -172,7 +172,6 @@ func TestGuardHelperSubtestInBubble(t *testing.T) {
 	})
 }
 
-
 const guardDeadline = 30 * time.Second
 
 func TestStallWatchdogBusyLoop(t *testing.T) {
