@@ -193,15 +193,19 @@ func chaosRun(h *harness) {
 	cfg.begin(fmt.Sprintf("chaos: %+v", p))
 
 	done := make(chan struct{})
+	var stopOnce sync.Once
+	stopClients := func() { stopOnce.Do(func() { close(done) }) }
+	h.cleanup(stopClients) // also if the test fails midway
 	var bg sync.WaitGroup
 	cc := &chaosClients{cfg: cfg, done: done}
 	for c := 0; c < 2; c++ {
 		rnd := h.newRand(fmt.Sprintf("client-%d", c))
 		cc.wg.Add(1)
-		go cc.run(c, rnd)
+		me := c
+		h.goHelper(fmt.Sprintf("client-%d", me), func() { cc.run(me, rnd) })
 	}
 	bg.Add(1)
-	go watchLeaders(h, cfg, done, &bg)
+	h.goHelper("leader-watch", func() { watchLeaders(h, cfg, done, &bg) })
 
 	n := cfg.n
 	crashed := func() []int {
@@ -305,7 +309,7 @@ func chaosRun(h *harness) {
 	}
 
 	restore()
-	close(done)
+	stopClients()
 	cc.wg.Wait()
 	bg.Wait()
 	cfg.setStep(chaosSteps+1, "final: every acknowledged command on every server")

@@ -21,6 +21,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -175,7 +176,7 @@ func (cfg *cluster) start1(i int) {
 	cfg.alive[i] = true
 	cfg.mu.Unlock()
 
-	go cfg.applier(i, inc, rf, applyCh, stop)
+	cfg.h.lh.Go(fmt.Sprintf("applier-%d.%d", i, inc), func() { cfg.applier(i, inc, rf, applyCh, stop) })
 
 	srv := labrpc.MakeServer()
 	srv.AddService(labrpc.MakeService(rf))
@@ -258,6 +259,7 @@ func (cfg *cluster) setLongReordering(on bool) {
 }
 
 func (cfg *cluster) cleanup() {
+	cfg.h.closed.Store(true) // helpers still running must not report now
 	for i := 0; i < cfg.n; i++ {
 		cfg.mu.Lock()
 		rf := cfg.rafts[i]
@@ -773,6 +775,7 @@ type harness struct {
 	rand   *rand.Rand
 	net    *labrpc.Network
 	budget budget
+	closed atomic.Bool // teardown has begun
 }
 
 // runTest runs body as the test t in labtest's bubble, with the seed of
@@ -804,8 +807,15 @@ func (h *harness) fatalf(format string, args ...any) {
 // report fails the test from any goroutine; the test goroutine stops at its
 // next check (checkApplyErr, nCommitted, one).
 func (h *harness) report(msg string) {
+	if h.closed.Load() {
+		return
+	}
 	h.t.Error(msg)
 }
+
+// goHelper runs f on a helper goroutine of the test (labelled for
+// labtest's goroutine dumps, its panics reported as failures).
+func (h *harness) goHelper(name string, f func()) { h.lh.Go(name, f) }
 
 // event records a harness action (crash, restart, partition) in the
 // timeline.

@@ -235,10 +235,11 @@ func TestConcurrentStarts3B(t *testing.T) {
 			results := make(chan started, iters)
 			rf := cfg.raft(leader)
 			for ii := 0; ii < iters; ii++ {
-				go func(i int) {
+				i := ii
+				h.goHelper(fmt.Sprintf("start-%d", i), func() {
 					index, term1, ok := rf.Start(100 + i)
 					results <- started{index, ok && term1 == term}
-				}(ii)
+				})
 			}
 			var indices []int
 			for ii := 0; ii < iters; ii++ {
@@ -527,5 +528,3 @@ func randString(h *harness, n int) string {
 	}
 	return b.String()
 }
-
-var _ = fmt.Sprint

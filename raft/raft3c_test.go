@@ -199,12 +199,13 @@ func TestUnreliableAgree3C(t *testing.T) {
 		for iters := 1; iters < 50; iters++ {
 			for j := 0; j < 4; j++ {
 				wg.Add(1)
-				go func(iters, j int) {
+				cmd := 100*iters + j
+				h.goHelper(fmt.Sprintf("client-%d", cmd), func() {
 					defer wg.Done()
-					if _, err := cfg.tryOne(100*iters+j, 1, true); err != nil {
+					if _, err := cfg.tryOne(cmd, 1, true); err != nil {
 						h.report(err.Error())
 					}
-				}(iters, j)
+				})
 			}
 			cfg.one(iters, 1, true)
 		}
@@ -283,13 +284,17 @@ func churnTest(h *harness, unreliable bool) {
 
 	var stop sync.WaitGroup
 	done := make(chan struct{})
+	var stopOnce sync.Once
+	stopClients := func() { stopOnce.Do(func() { close(done) }) }
+	h.cleanup(stopClients) // also if the test fails midway
 	const nclients = 3
 	results := make([][]int, nclients)
 	for c := 0; c < nclients; c++ {
 		// Each client has its own source, drawn from the test's.
 		rnd := h.newRand(fmt.Sprintf("client-%d", c))
 		stop.Add(1)
-		go func(me int) {
+		me := c
+		h.goHelper(fmt.Sprintf("client-%d", me), func() {
 			defer stop.Done()
 			var values []int
 			for {
@@ -328,7 +333,7 @@ func churnTest(h *harness, unreliable bool) {
 					time.Sleep(time.Duration(79+me*17) * time.Millisecond)
 				}
 			}
-		}(c)
+		})
 	}
 
 	for iters := 0; iters < 20; iters++ {
@@ -362,7 +367,7 @@ func churnTest(h *harness, unreliable bool) {
 		cfg.connect(i)
 	}
 
-	close(done)
+	stopClients()
 	stop.Wait()
 
 	cfg.sleep(testElectionTimeout)
