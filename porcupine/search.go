@@ -183,8 +183,6 @@ func (s *search) step(cur, op int32) (int32, bool) {
 
 const pollEvery = 1024
 
-
-
 var debugStats = os.Getenv("PORCUPINE_DEBUG") != ""
 
 // run searches for a linearization and returns Ok, Illegal, or Unknown when

@@ -1,0 +1,61 @@
+// Package porcupine checks whether a concurrent history is linearizable with
+// respect to a sequential model. Its API mirrors
+// github.com/anishathalye/porcupine v1, so code written for that package
+// works by changing the import path; the search underneath is a faster
+// implementation of the same algorithm (Wing & Gong's search with Lowe's
+// just-in-time linearization and memoization).
+//
+// # Use
+//
+// Describe the system with a Model (Init, Step, and optionally Partition,
+// Equal, Hash and the Describe functions), record a history of Operations
+// (call and return timestamps) or Events (call and return events matched by
+// Id), and check it:
+//
+//	ok := porcupine.CheckOperations(model, history)
+//	res := porcupine.CheckEventsTimeout(model, events, 10*time.Second)
+//	res, info := porcupine.CheckOperationsVerbose(model, history, 0)
+//	porcupine.VisualizePath(model, info, "history.html")
+//
+// Package models provides a key-value model and a register.
+//
+// Partition splits a history into independent parts (one per key, say);
+// they are searched in parallel and, unless the check is verbose, the first
+// violation found ends the check. Hash, consistent with Equal, lets the
+// checker intern states: set it for any state that is not a simple
+// comparable value. Without Equal, states are compared with == and hashed
+// by the package.
+//
+// # Unknown outcomes
+//
+// An operation whose outcome was never observed (the client crashed or gave
+// up) is marked Operation.Unknown, or Event.Unknown on its call event, with
+// no return. It may take effect at any instant after its call, or never; the
+// checker asks Step for its effect and ignores Step's verdict on its output.
+// This is both more exact and much cheaper than giving it a return at the
+// end of the history with an output the model always accepts: the search
+// never has to place it.
+//
+// # Options, errors and Unknown verdicts
+//
+// Check and CheckEventHistory take Options (Timeout, MemoryLimit, Verbose,
+// Parallelism, VerboseGrace) and return a Result, plus an error wrapping
+// ErrInvalidModel or ErrInvalidHistory for input that has no meaningful
+// verdict: a nil Init or Step, a return before its call, a duplicate call
+// id, a second return, a return with no call, a call with no return that is
+// not marked Unknown. The reference-shaped functions cannot return errors:
+// CheckOperations and CheckEvents panic with the error, the others return
+// Unknown with an UnknownReason of Cause "invalid".
+//
+// A check returns Unknown when it hits the timeout or the memory cap
+// (MemoryLimit, DefaultMemoryLimit by default: the estimated size of the
+// search's caches); it never runs out of memory on its own account. The
+// UnknownReason (Result.Unknown, or LinearizationInfo.Unknown) says which,
+// and how far the search got. The bool-returning CheckOperations and
+// CheckEvents report false for Unknown.
+//
+// A verbose check searches every partition, so that the visualization can
+// show each; once the verdict is known to be Illegal, a partition whose
+// search has taken more than VerboseGrace steps is left undecided rather
+// than searched for an exponentially long time.
+package porcupine
