@@ -39,9 +39,9 @@ func (r *run) rootFinished(res rootResult) {
 		when := ""
 		if r.doneSent.Load() {
 			// The harness's teardown was over, so its heartbeat no longer
-			// kept the clock going: what blocks runs after it, in a
-			// t.Cleanup function registered inside the bubble.
-			when = " after teardown, in a t.Cleanup function"
+			// kept the clock going: what blocks runs after it, in
+			// synctest's own wrap-up.
+			when = " after teardown"
 		}
 		text := fmt.Sprintf("labtest: synctest %s%s: no goroutine of the test can run and no timer is pending.\n"+
 			"Goroutines of this test:\n%s", msg, when, describe(gs, true))

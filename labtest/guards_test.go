@@ -342,13 +342,60 @@ func TestGuardHelperCleanupDeadlock(t *testing.T) {
 	})
 }
 
-// With no timer pending (the heartbeat has stopped), synctest itself
-// detects the deadlock and panics; the harness turns that into a failure.
-func TestSynctestDeadlockPanicRecovered(t *testing.T) {
+// The body's t.Cleanup functions run under the teardown limit.
+func TestBlockingCleanupHitsTeardownLimit(t *testing.T) {
 	out, took := runHelper(t, "^TestGuardHelper(CleanupDeadlock|ZAfter)$")
-	assert.Contains(t, out, "labtest: synctest deadlock: all goroutines in bubble are blocked after teardown, in a t.Cleanup function")
+	assert.Contains(t, out, "teardown did not finish within 30s of virtual time")
 	assert.Contains(t, out, "TestGuardHelperCleanupDeadlock.func1.1")
 	assert.Contains(t, out, "--- FAIL: TestGuardHelperCleanupDeadlock")
 	assert.Contains(t, out, "LATER TEST RAN")
 	assert.Less(t, took, 10*time.Second)
+}
+
+func withoutHeartbeat() Option { return func(o *options) { o.noBeat = true } }
+
+func TestGuardHelperSynctestDeadlock(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		ch := make(chan int)
+		h.StartServer("8", func() { go func() { <-ch }() })
+		<-ch
+	}, withoutHeartbeat())
+}
+
+// With no timer pending (here the heartbeat is off), synctest itself
+// detects the deadlock and panics "all goroutines in bubble are blocked";
+// the harness recovers the panic into a failure with the goroutines, and
+// the binary goes on.
+func TestSynctestDeadlockPanicRecovered(t *testing.T) {
+	out, took := runHelper(t, "^TestGuardHelper(SynctestDeadlock|ZAfter)$")
+	assert.Contains(t, out, "labtest: synctest deadlock: all goroutines in bubble are blocked: no goroutine of the test can run")
+	assert.Contains(t, out, "server 8:")
+	assert.Contains(t, out, "--- FAIL: TestGuardHelperSynctestDeadlock")
+	assert.Contains(t, out, "LATER TEST RAN")
+	assert.Less(t, took, 10*time.Second)
+}
+
+func TestGuardHelperKillInCleanup(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		var killed atomic.Bool
+		h.StartServer("1", func() {
+			go func() {
+				for !killed.Load() {
+					time.Sleep(10 * time.Millisecond)
+				}
+			}()
+		})
+		h.T().Cleanup(func() { killed.Store(true) }) // kills the server
+		time.Sleep(time.Second)
+	})
+}
+
+// Servers killed by a t.Cleanup of the body are not leaks: the leak check
+// runs after the body's cleanups.
+func TestKillInCleanupIsNotALeak(t *testing.T) {
+	out, _ := runHelper(t, "^TestGuardHelperKillInCleanup$", "-strict")
+	assert.NotContains(t, out, "still alive")
+	assert.Contains(t, out, "--- PASS: TestGuardHelperKillInCleanup")
 }

@@ -7,14 +7,19 @@ import (
 	"time"
 )
 
-// teardown runs on the body's goroutine once the body has ended, in the
-// bubble: kill the servers (OnTeardown), close the network, let the
-// servers' goroutines wind down for a virtual grace period while the
-// registered apply channels are drained, then list what is still alive.
-func (r *run) teardown(h *H, stopWatch func() []labgobFinding, leave func() bool) {
+// enterTeardown starts the teardown phase as soon as the body has ended,
+// with a limit of its own, which also covers the body's t.Cleanup functions.
+func (r *run) enterTeardown(h *H) {
 	r.phase.Store("teardown")
 	r.deadline.Store(time.Now().Add(r.opt.teardownCap).UnixNano())
 	h.Action("teardown")
+}
+
+// teardown runs in the bubble once the body and its t.Cleanup functions
+// have ended: kill the servers (OnTeardown), close the network, let the
+// servers' goroutines wind down for a virtual grace period while the
+// registered apply channels are drained, then list what is still alive.
+func (r *run) teardown(h *H, stopWatch func() []labgobFinding, leave func() bool) {
 
 	r.mu.Lock()
 	fs := r.teardowns

@@ -24,6 +24,10 @@ func (r *run) setLimit(d time.Duration) {
 func (r *run) heartbeat(stop <-chan struct{}, done chan<- struct{}) {
 	r.setRole("heartbeat")
 	defer close(done)
+	if r.opt.noBeat {
+		<-stop
+		return
+	}
 	tk := time.NewTicker(r.opt.tick)
 	defer tk.Stop()
 	for {
@@ -55,7 +59,7 @@ func (r *run) limitExceeded(now time.Time) {
 		clock = "real"
 	}
 	if phase == "teardown" {
-		fmt.Fprintf(&b, "labtest: teardown did not finish within %v of %s time: an OnTeardown function (a Kill?) or the network cleanup is blocked.\n",
+		fmt.Fprintf(&b, "labtest: teardown did not finish within %v of %s time: an OnTeardown or t.Cleanup function (a Kill?) or the network cleanup is blocked.\n",
 			r.opt.teardownCap, clock)
 	} else {
 		fmt.Fprintf(&b, "labtest: the test exceeded its %s-time limit (%v): at %s time %.3fs the body has not finished.\n",

@@ -24,6 +24,7 @@ type options struct {
 	leakGrace   time.Duration
 	tick        time.Duration
 	teardownCap time.Duration
+	noBeat      bool // tests of the harness: no heartbeat, so synctest's own deadlock detection works
 }
 
 func defaultOptions() options {

@@ -265,16 +265,31 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 		}
 		h.Action("start %s: seed %d, %s", r.name, r.seed, mode)
 
-		defer func() {
-			if p := recover(); p != nil {
-				r.bodyPanicked(p)
-			}
+		final := func() {
 			r.teardown(h, stopWatch, leave)
 			close(stopBeat)
 			<-beatDone
 			r.parkIfAbandoned()
 			r.doneSent.Store(true)
 			r.events <- event{kind: evDone}
+		}
+		if r.virtual {
+			// Registered before the body can register any: cleanups run
+			// last-in first-out, so this one runs after the body's own
+			// t.Cleanup functions (which often kill the servers), with the
+			// heartbeat and the teardown limit still watching them.
+			t.Cleanup(final)
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				r.bodyPanicked(p)
+			}
+			r.enterTeardown(h)
+			if !r.virtual {
+				// Here t is the outer test, whose cleanups run only after
+				// Run returns, too late for the harness.
+				final()
+			}
 		}()
 		body(h)
 	}
