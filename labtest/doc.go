@@ -101,14 +101,16 @@
 // finish, with the same dump. A deadlocked body, where every goroutine
 // waits on a channel and none sleeps, reaches the limit in a few real
 // milliseconds (the harness's heartbeat is then the only timer) and is
-// reported as a likely deadlock; synctest's own deadlock panic ("all
-// goroutines in bubble are blocked"), wherever it is raised, is recovered
-// into a test failure.
+// reported as a likely deadlock. synctest's own deadlock panics ("all
+// goroutines in bubble are blocked", "main bubble goroutine has exited but
+// blocked goroutines remain"), raised whenever no timer is pending, are
+// recovered into a test failure (or, after leaks were reported, a note).
 //
-// After the body, teardown runs the OnTeardown functions, cleans up the
-// network, waits a virtual grace period (2 s) while draining the channels
-// given to Drain, and lists the goroutines still alive by server and
-// function: a warning, or a failure with -strict.
+// After the body and its t.Cleanup functions (both under a teardown limit
+// of 30 virtual seconds), teardown runs the OnTeardown functions, cleans up
+// the network, waits a virtual grace period (2 s) while draining the
+// channels given to Drain, and lists the goroutines still alive by server
+// and function: a warning, or a failure with -strict.
 //
 // A test a guard gives up on is failed and left behind: its bubble is
 // frozen (the harness's heartbeat, and any goroutine of the test that logs,
@@ -124,5 +126,6 @@
 // Panics in the body, in OnTeardown functions and in goroutines started
 // with H.Go become test failures. A panic in a goroutine a server started
 // itself still ends the test binary, as any unrecovered panic does; its
-// trace carries the server's label.
+// trace carries the labels labtest="<test> #<n> seed=<seed>" and
+// server=<id>, so the seed of the crashed test is still known.
 package labtest
