@@ -90,8 +90,9 @@ func (cc *chaosClients) run(me int, rnd *rand.Rand) {
 		}
 		// A client thinks between commands; without the pause the clients
 		// would flood the log and the run would cost wall time, not find
-		// more bugs.
-		time.Sleep(time.Duration(50+rnd.IntN(100)) * time.Millisecond)
+		// more bugs. Nanosecond-random pauses keep the clients off the
+		// instants of the body and the servers (see cluster.event).
+		time.Sleep(50*time.Millisecond + time.Duration(rnd.Int64N(int64(100*time.Millisecond))))
 		x := rnd.IntN(1 << 30)
 		index := -1
 		for k, i := 0, rnd.IntN(cfg.n); k < cfg.n; k, i = k+1, (i+1)%cfg.n {
@@ -103,7 +104,7 @@ func (cc *chaosClients) run(me int, rnd *rand.Rand) {
 			}
 		}
 		if index == -1 {
-			time.Sleep(time.Duration(30+rnd.IntN(70)) * time.Millisecond)
+			time.Sleep(30*time.Millisecond + time.Duration(rnd.Int64N(int64(70*time.Millisecond))))
 			continue
 		}
 		// Wait for the commit, as a client with a timeout would.

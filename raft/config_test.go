@@ -100,6 +100,7 @@ func makeCluster(h *harness, n int, unreliable, snap bool) *cluster {
 		leaders:     map[int]int{},
 	}
 	cfg.net.Reliable(!unreliable)
+	cfg.setFaults(labrpc.Faults{})
 	for i := 0; i < n; i++ {
 		cfg.saved[i] = MakePersister()
 		cfg.start1(i)
@@ -740,8 +741,12 @@ func (cfg *cluster) end() {
 	if ncmds > 0 {
 		perAgree = fmt.Sprintf(", %.1f RPCs and %d bytes per agreement", float64(rpcs)/float64(ncmds), nbytes/int64(ncmds))
 	}
-	cfg.h.logf("  ... done: %v virtual, %d peers, %d RPCs, %d bytes, %d agreements%s",
-		time.Since(cfg.t0).Round(time.Millisecond), cfg.n, rpcs, nbytes, ncmds, perAgree)
+	clock := "virtual"
+	if cfg.h.lh.Realtime() {
+		clock = "real"
+	}
+	cfg.h.logf("  ... done: %v %s, %d peers, %d RPCs, %d bytes, %d agreements%s",
+		time.Since(cfg.t0).Round(time.Millisecond), clock, cfg.n, rpcs, nbytes, ncmds, perAgree)
 	if b := cfg.h.budget.rpcs; b > 0 && cfg.rpcTotal() > b {
 		cfg.h.fatalf("RPC budget: the test made %d RPCs, its budget is %d: too many RPCs (heartbeats too frequent, or retries without backoff?)",
 			cfg.rpcTotal(), b)
@@ -818,9 +823,14 @@ func (h *harness) report(msg string) {
 func (h *harness) goHelper(name string, f func()) { h.lh.Go(name, f) }
 
 // event records a harness action (crash, restart, partition) in the
-// timeline.
+// timeline, then lets the goroutines the action woke (calls failed by a
+// disconnect, say) run to a stop before the body goes on: otherwise they
+// would race with the body's next action within one virtual instant, and a
+// seed would not replay. One microsecond keeps the body's clock parity
+// (see start1).
 func (h *harness) event(format string, args ...any) {
 	h.lh.Action(format, args...)
+	time.Sleep(time.Microsecond)
 }
 
 func (h *harness) logf(format string, args ...any) {

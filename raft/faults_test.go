@@ -35,10 +35,22 @@ func (cfg *cluster) cut(from, to int) {
 	cfg.h.event("cut %d -> %d", from, to)
 }
 
+// setFaults sets the network-wide faults. Every RPC is delayed by at least
+// a random fraction of minJitter, even on a "reliable" network: with zero
+// delays, two servers whose timers fire on the same tick (coarse timers
+// make that common) race within one virtual instant, the goroutine
+// scheduler decides, and a seed no longer replays. A sub-millisecond
+// jitter gives every delivery its own instant.
 func (cfg *cluster) setFaults(f labrpc.Faults) {
+	if f.MaxDelay < minJitter {
+		f.MaxDelay = minJitter
+	}
 	cfg.net.SetFaults(f)
 	cfg.h.event("faults %+v", f)
 }
+
+// minJitter is the least delay spread of any RPC (see setFaults).
+const minJitter = 500 * time.Microsecond
 
 // Every RPC may arrive twice, late and out of order. A follower must not
 // append an entry twice, nor let a stale duplicate of an AppendEntries cut

@@ -200,8 +200,13 @@ func TestUnreliableAgree3C(t *testing.T) {
 			for j := 0; j < 4; j++ {
 				wg.Add(1)
 				cmd := 100*iters + j
+				offset := time.Duration(1 + h.rand.Int64N(int64(time.Millisecond)))
 				h.goHelper(fmt.Sprintf("client-%d", cmd), func() {
 					defer wg.Done()
+					// Concurrent, but each on its own instant (a random
+					// fraction of a millisecond apart), so that the order
+					// of the Starts replays.
+					time.Sleep(offset)
 					if _, err := cfg.tryOne(cmd, 1, true); err != nil {
 						h.report(err.Error())
 					}
@@ -306,8 +311,10 @@ func churnTest(h *harness, unreliable bool) {
 				}
 				// Think between commands: the test is about durability
 				// under churn, and a flood of commands only costs wall
-				// time (every server persists its whole log).
-				time.Sleep(time.Duration(20+rnd.IntN(40)) * time.Millisecond)
+				// time (every server persists its whole log). The pause
+				// is random to the nanosecond, which keeps the clients off
+				// the instants of the body and the servers.
+				time.Sleep(20*time.Millisecond + time.Duration(rnd.Int64N(int64(40*time.Millisecond))))
 				x := rnd.Int()
 				index, ok := -1, false
 				for i := 0; i < servers; i++ {
@@ -330,7 +337,7 @@ func churnTest(h *harness, unreliable bool) {
 						time.Sleep(time.Duration(to) * time.Millisecond)
 					}
 				} else {
-					time.Sleep(time.Duration(79+me*17) * time.Millisecond)
+					time.Sleep(50*time.Millisecond + time.Duration(rnd.Int64N(int64(50*time.Millisecond))))
 				}
 			}
 		})

@@ -153,6 +153,7 @@ func TestSnapshotInit3D(t *testing.T) {
 			cfg.one(cfg.randCmd(), servers, true)
 		}
 
+		cfg.sleep(100 * time.Millisecond)
 		for i := 0; i < servers; i++ {
 			if cfg.snapshotSize(i) == 0 {
 				h.fatalf("persistence: server %d applied %d entries and was asked to snapshot at index %d, but its Persister holds no snapshot",
