@@ -2,7 +2,7 @@ package raft
 
 // The cluster harness of the graded Raft tests.
 //
-// A config runs n Raft servers on a simulated labrpc network inside one
+// A cluster runs n Raft servers on a simulated labrpc network inside one
 // labtest bubble (virtual time, seeded randomness). It keeps each server's
 // Persister across crashes, applies every ApplyMsg through a checker that
 // compares it with what every other server applied at the same index, and
@@ -75,7 +75,6 @@ type cluster struct {
 	t0     time.Time
 	rpcs0  int
 	bytes0 int64
-	cmds0  int
 	max0   int
 }
 
@@ -209,7 +208,6 @@ func (cfg *cluster) crash1(i int) {
 // server and their ends to it.
 func (cfg *cluster) connect(i int) {
 	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
 	cfg.connected[i] = true
 	for j := 0; j < cfg.n; j++ {
 		if cfg.connected[j] {
@@ -217,13 +215,13 @@ func (cfg *cluster) connect(i int) {
 			cfg.net.Enable(cfg.endnames[j][i], true)
 		}
 	}
+	cfg.mu.Unlock()
 	cfg.h.event("connect %d", i)
 }
 
 // disconnect detaches server i from the network in both directions.
 func (cfg *cluster) disconnect(i int) {
 	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
 	cfg.connected[i] = false
 	for j := 0; j < cfg.n; j++ {
 		if cfg.endnames[i] != nil {
@@ -233,6 +231,7 @@ func (cfg *cluster) disconnect(i int) {
 			cfg.net.Enable(cfg.endnames[j][i], false)
 		}
 	}
+	cfg.mu.Unlock()
 	cfg.h.event("disconnect %d", i)
 }
 
