@@ -8,7 +8,7 @@ package porcupine
 // compare, and growing never copies the sets.
 type cache struct {
 	words  int        // bitset words per entry
-	stride int        // words + 2: the state handle and the full key follow the set
+	stride int        // words + 1: state<<32 | low half of the key follows the set
 	chunks [][]uint64 // entries, chunkEntries per chunk
 	n      int        // entries
 	slots  []uint64   // high 32 bits: hash tag; low 32: entry index + 1; 0 empty
@@ -22,7 +22,7 @@ const chunkEntries = 1 << chunkShift
 func newCache(words int, states *stateTable) *cache {
 	return &cache{
 		words:  words,
-		stride: words + 2,
+		stride: words + 1,
 		slots:  make([]uint64, 1024),
 		mask:   1023,
 		states: states,
@@ -60,7 +60,7 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) bool {
 		if !fresh && s&^0xffffffff == tag {
 			e := c.entry(int(s&0xffffffff) - 1)
 			if equalWords(e[:c.words], b.words) {
-				other := int32(e[c.words])
+				other := int32(e[c.words] >> 32)
 				if other == state || (!st.interns && st.m.equal(st.states[other], st.states[state])) {
 					return false
 				}
@@ -73,9 +73,10 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) bool {
 		c.chunks = append(c.chunks, make([]uint64, chunkEntries*c.stride))
 	}
 	dst := c.entry(e)
-	copy(dst, b.words)
-	dst[c.words] = uint64(state)
-	dst[c.words+1] = h
+	for j, w := range b.words {
+		dst[j] = w
+	}
+	dst[c.words] = uint64(uint32(state))<<32 | h&0xffffffff
 	c.n++
 	c.slots[i] = tag | uint64(e+1)
 	// At most half full: linear probing's expected chain grows quickly
@@ -95,19 +96,23 @@ func equalWords(a, b []uint64) bool {
 	return true
 }
 
-// grow doubles the slot table, rehashing from the full key kept in each
-// entry rather than from the set itself.
+// grow quadruples the slot table (fewer rehash passes), rebuilding each
+// key from the tag in its slot and the low half kept in the entry.
 func (c *cache) grow() {
-	size := (c.mask + 1) * 2
+	size := (c.mask + 1) * 4
 	slots := make([]uint64, size)
 	mask := size - 1
-	for e := 0; e < c.n; e++ {
-		h := c.entry(e)[c.words+1]
+	for _, s := range c.slots {
+		if s == 0 {
+			continue
+		}
+		e := c.entry(int(s&0xffffffff) - 1)
+		h := s&^0xffffffff | e[c.words]&0xffffffff
 		i := h & mask
 		for slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		slots[i] = h&^0xffffffff | uint64(e+1)
+		slots[i] = s
 	}
 	c.slots = slots
 	c.mask = mask

@@ -278,7 +278,7 @@ func TestValidation(t *testing.T) {
 		{"second return", []Event{call(1, r), ret(1, o), ret(1, o)}, "second return"},
 		{"call with no return", []Event{call(1, r), call(2, r), ret(2, o)}, "has no return"},
 		{"unknown with a return", []Event{{Kind: CallEvent, Id: 1, Value: r, Unknown: true}, ret(1, o)}, "marked Unknown"},
-		{"large ids", []Event{call(1 << 40, r), ret(-5, o)}, "has no call"},
+		{"large ids", []Event{call(1<<40, r), ret(-5, o)}, "has no call"},
 	}
 	for _, c := range events {
 		t.Run(c.name, func(t *testing.T) {
