@@ -38,6 +38,7 @@ func TestRPCBytes3B(t *testing.T) {
 
 		cfg.one(99, servers, false)
 		bytes0 := cfg.bytesTotal()
+		rpcs0 := cfg.rpcTotal()
 
 		const iters = 10
 		const size = 5000
@@ -57,8 +58,11 @@ func TestRPCBytes3B(t *testing.T) {
 			h.fatalf("byte budget: %d bytes of RPCs for %d bytes of commands; want at most %d (each command sent once per follower)",
 				got, sent, want)
 		}
+		rpcs := cfg.rpcTotal() - rpcs0
 		h.logf("  %d bytes of RPCs carried %d bytes of commands to %d followers (%.2fx)",
 			got, sent, servers-1, float64(got)/float64(sent*(servers-1)))
+		h.logf("  %d agreements one after another: %.1f RPCs and %d bytes of overhead per agreement",
+			iters, float64(rpcs)/iters, (got-sent*(servers-1))/iters)
 		cfg.end()
 	})
 }
@@ -465,6 +469,7 @@ func TestCount3B(t *testing.T) {
 			}
 			leader = cfg.checkOneLeader()
 			total1 := rpcs()
+			bytes1 := cfg.bytesTotal()
 
 			const iters = 10
 			starti, term, ok := cfg.raft(leader).Start(1)
@@ -501,7 +506,9 @@ func TestCount3B(t *testing.T) {
 			if total2-total1 > (iters+1+3)*3 {
 				h.fatalf("RPC budget: %d RPCs for %d agreements in one term, want at most %d", total2-total1, iters, (iters+1+3)*3)
 			}
-			h.logf("  %d agreements in one term took %d RPCs (%.1f per agreement)", iters+1, total2-total1, float64(total2-total1)/float64(iters+1))
+			nbytes := cfg.bytesTotal() - bytes1
+			h.logf("  %d agreements in one term took %d RPCs and %d bytes (%.1f RPCs, %d bytes per agreement)",
+				iters+1, total2-total1, nbytes, float64(total2-total1)/float64(iters+1), nbytes/int64(iters+1))
 			success = true
 			break
 		}
