@@ -1,5 +1,7 @@
 package porcupine
 
+import "math/bits"
+
 // cache is the memo of search configurations already explored: pairs of
 // (linearized set, model state). A Go map keyed by slices would need a copy
 // and a hash of the whole bitset per probe; this open-addressing table keys
@@ -9,18 +11,24 @@ package porcupine
 type cache struct {
 	words  int        // bitset words per entry
 	stride int        // words + 1: state<<32 | low half of the key follows the set
-	chunks [][]uint64 // entries, chunkEntries per chunk
-	n      int        // entries
-	slots  []uint64   // high 32 bits: hash tag; low 32: entry index + 1; 0 empty
+	chunks [][]uint64 // entries, 1<<shift per chunk
+	shift  uint
+	n      int      // entries
+	slots  []uint64 // high 32 bits: hash tag; low 32: entry index + 1; 0 empty
 	mask   uint64
 	states *stateTable
 }
 
-const chunkShift = 12
-const chunkEntries = 1 << chunkShift
+// Chunk sizes follow the partition's size, so that the many tiny
+// partitions of a history cost little.
+const (
+	minChunkShift = 6
+	maxChunkShift = 14
+)
 
-func newCache(words int, states *stateTable) *cache {
+func newCache(ops, words int, states *stateTable) *cache {
 	return &cache{
+		shift:  uint(min(max(bits.Len(uint(ops)*16), minChunkShift), maxChunkShift)),
 		words:  words,
 		stride: words + 1,
 		slots:  make([]uint64, 1024),
@@ -31,12 +39,12 @@ func newCache(words int, states *stateTable) *cache {
 
 // bytes estimates the memory the cache holds.
 func (c *cache) bytes() int64 {
-	return int64(len(c.chunks))*chunkEntries*int64(c.stride)*8 + int64(len(c.slots))*8
+	return int64(len(c.chunks))<<c.shift*int64(c.stride)*8 + int64(len(c.slots))*8
 }
 
 func (c *cache) entry(e int) []uint64 {
-	ch := c.chunks[e>>chunkShift]
-	off := (e & (chunkEntries - 1)) * c.stride
+	ch := c.chunks[e>>c.shift]
+	off := (e & (1<<c.shift - 1)) * c.stride
 	return ch[off : off+c.stride : off+c.stride]
 }
 
@@ -69,8 +77,8 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) bool {
 		i = (i + 1) & c.mask
 	}
 	e := c.n
-	if e>>chunkShift == len(c.chunks) {
-		c.chunks = append(c.chunks, make([]uint64, chunkEntries*c.stride))
+	if e>>c.shift == len(c.chunks) {
+		c.chunks = append(c.chunks, make([]uint64, 1<<c.shift*c.stride))
 	}
 	dst := c.entry(e)
 	for j, w := range b.words {

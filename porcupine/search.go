@@ -169,7 +169,7 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 	}
 	s.bits = newBitset(n, zobristKeys(n))
 	s.states = newStateTable(m, intern)
-	s.cache = newCache(len(s.bits.words), s.states)
+	s.cache = newCache(n, len(s.bits.words), s.states)
 	s.trans = newTransitions(s.states.interns)
 	if verbose {
 		s.track = newTracker(n)
@@ -199,9 +199,15 @@ func (s *search) unlift(call int32) {
 // when the model rejects it. An unknown-outcome op's verdict is ignored: its
 // output was never observed, so only its effect matters.
 func (s *search) step(cur, op int32) (int32, bool) {
-	ok, next := s.m.step(s.states.states[cur], s.in[op], s.out[op])
+	prev := s.states.states[cur]
+	ok, next := s.m.step(prev, s.in[op], s.out[op])
 	if !ok && !s.unknown[op] {
 		return -1, false
+	}
+	if s.states.interns && sameObject(prev, next) {
+		// A read handed the state back: skip hashing it again, which for
+		// a long string costs far more than the step.
+		return cur, false
 	}
 	return s.states.intern(next)
 }

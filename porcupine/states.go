@@ -3,6 +3,7 @@ package porcupine
 import (
 	"hash/maphash"
 	"math"
+	"unsafe"
 )
 
 // stateTable gives every model state the search reaches a small integer
@@ -149,4 +150,24 @@ func defaultHash(s any) uint64 {
 		return 0
 	}
 	return maphash.Comparable(defaultSeed, s)
+}
+
+// sameObject reports whether a and b are the very same value in memory: the
+// same dynamic type and the same data word, or strings sharing their bytes
+// (a string state handed back by Step is boxed anew, but its bytes are not
+// copied). Such states are equal under any reflexive Equal.
+func sameObject(a, b any) bool {
+	type eface struct{ typ, data unsafe.Pointer }
+	ea, eb := (*eface)(unsafe.Pointer(&a)), (*eface)(unsafe.Pointer(&b))
+	if ea.typ != eb.typ {
+		return false
+	}
+	if ea.data == eb.data {
+		return true
+	}
+	if x, ok := a.(string); ok {
+		y := b.(string)
+		return len(x) == len(y) && (len(x) == 0 || unsafe.StringData(x) == unsafe.StringData(y))
+	}
+	return false
 }

@@ -19,7 +19,7 @@ type transitions struct {
 
 const (
 	transMaxEntries = 1 << 22
-	transProbeAfter = 1 << 16 // lookups before judging the hit rate
+	transProbeAfter = 1 << 12 // entries between judgements of the hit rate
 )
 
 func newTransitions(enabled bool) *transitions {
