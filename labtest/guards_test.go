@@ -2,6 +2,7 @@ package labtest
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"strings"
@@ -34,7 +35,10 @@ func helperOnly(t *testing.T) {
 func runHelper(t *testing.T, pattern string, args ...string) (string, time.Duration) {
 	t.Helper()
 	argv := append([]string{"-test.run", pattern, "-test.v", "-stall", "2s", "-logdir", t.TempDir()}, args...)
-	cmd := exec.Command(os.Args[0], argv...)
+	// A guard that fails to fire must fail this test, not hang the package.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], argv...)
 	cmd.Env = append(os.Environ(), helperEnv+"=1")
 	start := time.Now()
 	out, _ := cmd.CombinedOutput()
@@ -398,4 +402,42 @@ func TestKillInCleanupIsNotALeak(t *testing.T) {
 	out, _ := runHelper(t, "^TestGuardHelperKillInCleanup$", "-strict")
 	assert.NotContains(t, out, "still alive")
 	assert.Contains(t, out, "--- PASS: TestGuardHelperKillInCleanup")
+}
+
+// spinFor returns a function that burns real time without letting virtual
+// time pass. Inside a bubble time.Now is virtual, so the real clock is read
+// by a goroutine started outside it.
+func spinFor(d time.Duration) func() {
+	var done atomic.Bool
+	go func() {
+		time.Sleep(d)
+		done.Store(true)
+	}()
+	return func() {
+		for !done.Load() {
+		}
+	}
+}
+
+func TestGuardHelperLongCompute(t *testing.T) {
+	helperOnly(t)
+	spin := spinFor(1500 * time.Millisecond)
+	Run(t, func(h *H) {
+		h.LongCompute(spin)
+	}, StallAfter(time.Second))
+}
+
+func TestGuardHelperComputeUnannounced(t *testing.T) {
+	helperOnly(t)
+	spin := spinFor(1500 * time.Millisecond)
+	Run(t, func(h *H) {
+		spin()
+	}, StallAfter(time.Second))
+}
+
+func TestLongComputePausesTheWatchdog(t *testing.T) {
+	out, _ := runHelper(t, "^TestGuardHelper(LongCompute|ComputeUnannounced)$")
+	assert.Contains(t, out, "--- PASS: TestGuardHelperLongCompute")
+	assert.Contains(t, out, "--- FAIL: TestGuardHelperComputeUnannounced")
+	assert.Contains(t, out, "virtual time has not advanced for 1s of real time")
 }
