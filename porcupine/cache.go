@@ -95,6 +95,27 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) bool {
 	return true
 }
 
+// contains reports whether (b, state) is in the cache.
+func (c *cache) contains(b *bitset, state int32) bool {
+	st := c.states
+	h := cacheKey(b, st.hashes[state])
+	tag := h &^ 0xffffffff
+	for i := h & c.mask; c.slots[i] != 0; i = (i + 1) & c.mask {
+		s := c.slots[i]
+		if s&^0xffffffff != tag {
+			continue
+		}
+		e := c.entry(int(s&0xffffffff) - 1)
+		if equalWords(e[:c.words], b.words) {
+			other := int32(e[c.words] >> 32)
+			if other == state || (!st.interns && st.m.equal(st.states[other], st.states[state])) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func equalWords(a, b []uint64) bool {
 	for i := range a {
 		if a[i] != b[i] {

@@ -132,6 +132,15 @@ func TestAgainstBruteForce(t *testing.T) {
 	}{
 		{"register", regModel(), randomRegisterHistory, 7},
 		{"kv", kvModel(), randomKVHistory, 8},
+		{"register, half unknown", regModel(), func(r *rand.Rand, n int) []Operation {
+			h := randomRegisterHistory(r, n)
+			for i := range h {
+				if r.IntN(2) == 0 {
+					h[i].Unknown, h[i].Output, h[i].Return = true, nil, 0
+				}
+			}
+			return h
+		}, 8},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
