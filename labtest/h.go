@@ -132,9 +132,10 @@ func (h *H) LongCompute(f func()) {
 	f()
 }
 
-// Drain arranges for ch to be emptied during teardown's grace period, so
-// that a server whose applier is blocked sending on ch can exit after
-// Kill instead of being reported as leaked.
+// Drain arranges for ch to be emptied during teardown's grace period, after
+// the OnTeardown functions, so that a server whose applier is blocked
+// sending on ch can exit after Kill instead of being reported as leaked.
+// Stop the lab's own consumers of ch in OnTeardown.
 func Drain[T any](h *H, ch <-chan T) {
 	h.r.mu.Lock()
 	defer h.r.mu.Unlock()

@@ -20,12 +20,18 @@ func (r *run) enterTeardown(h *H) {
 // servers' goroutines wind down for a virtual grace period while the
 // registered apply channels are drained, then list what is still alive.
 func (r *run) teardown(h *H, stopWatch func() []labgobFinding, leave func() bool) {
-
 	r.mu.Lock()
 	fs := r.teardowns
+	r.mu.Unlock()
+	for i := len(fs) - 1; i >= 0; i-- {
+		r.callIsolated(fmt.Sprintf("OnTeardown function #%d", i+1), fs[i])
+	}
+
+	// Drain only now: while the lab's own appliers still run, a drainer
+	// would steal messages from them and make their checks fail.
+	r.mu.Lock()
 	drains := r.drains
 	r.mu.Unlock()
-
 	stop := r.drainStop
 	drained := make(chan struct{}, len(drains))
 	for _, d := range drains {
@@ -34,9 +40,6 @@ func (r *run) teardown(h *H, stopWatch func() []labgobFinding, leave func() bool
 			d(stop)
 			drained <- struct{}{}
 		}()
-	}
-	for i := len(fs) - 1; i >= 0; i-- {
-		r.callIsolated(fmt.Sprintf("OnTeardown function #%d", i+1), fs[i])
 	}
 	r.callIsolated("network cleanup", r.net.Cleanup)
 
