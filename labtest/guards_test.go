@@ -441,3 +441,54 @@ func TestLongComputePausesTheWatchdog(t *testing.T) {
 	assert.Contains(t, out, "--- FAIL: TestGuardHelperComputeUnannounced")
 	assert.Contains(t, out, "virtual time has not advanced for 1s of real time")
 }
+
+// applierServer sends on applyCh until killed, like a Raft applier; after
+// Kill it still finishes the send it is in.
+func applierServer(h *H, drain bool) {
+	applyCh := make(chan int)
+	var killed atomic.Bool
+	h.StartServer("0", func() {
+		go func() {
+			for i := 0; !killed.Load(); i++ {
+				applyCh <- i
+				time.Sleep(10 * time.Millisecond)
+			}
+		}()
+	})
+	if drain {
+		Drain(h, applyCh)
+	}
+	stop := make(chan struct{})
+	go func() { // the lab's consumer
+		for {
+			select {
+			case <-applyCh:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	h.OnTeardown(func() {
+		close(stop)
+		time.Sleep(50 * time.Millisecond) // the server blocks in a send meanwhile
+		killed.Store(true)
+	})
+	time.Sleep(time.Second)
+}
+
+func TestGuardHelperApplyNoDrain(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) { applierServer(h, false) })
+}
+
+func TestGuardHelperApplyDrain(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) { applierServer(h, true) })
+}
+
+func TestDrainLetsKilledServersExit(t *testing.T) {
+	out, _ := runHelper(t, "^TestGuardHelperApply(NoDrain|Drain)$", "-strict")
+	assert.Contains(t, out, "--- FAIL: TestGuardHelperApplyNoDrain")
+	assert.Contains(t, out, "[chan send (durable)] blocked")
+	assert.Contains(t, out, "--- PASS: TestGuardHelperApplyDrain")
+}
