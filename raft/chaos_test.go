@@ -31,10 +31,10 @@ import (
 
 // chaosDefaultSeeds is how many seeds TestChaos runs when -seeds is not
 // given: enough to exercise the mix, few enough to keep the suite fast.
-const chaosDefaultSeeds = 4
+const chaosDefaultSeeds = 8
 
 // chaosSteps is how many fault-injection steps one seed runs.
-const chaosSteps = 40
+const chaosSteps = 80
 
 func TestChaos(t *testing.T) {
 	seeds := chaosSeeds(t)
@@ -154,11 +154,26 @@ func watchLeaders(h *harness, cfg *cluster, done chan struct{}, wg *sync.WaitGro
 	}
 }
 
+// currentLeader returns the live server that claims to lead the highest
+// term, or -1.
+func (cfg *cluster) currentLeader() int {
+	leader, best := -1, -1
+	for i := 0; i < cfg.n; i++ {
+		if rf := cfg.raft(i); rf != nil {
+			if term, isLeader := rf.GetState(); isLeader && term > best {
+				leader, best = i, term
+			}
+		}
+	}
+	return leader
+}
+
 // chaosProfile is one seed's mix of faults.
 type chaosProfile struct {
 	servers     int
 	snapshots   bool
 	pCrash      int // per-mille chance per step of each kind of action
+	pCrashLead  int // crash whoever leads: the Figure 8 move
 	pRestart    int
 	pPartition  int
 	pCut        int
@@ -174,8 +189,9 @@ func drawProfile(r *rand.Rand) chaosProfile {
 	p := chaosProfile{
 		servers:     3 + 2*r.IntN(2), // 3 or 5
 		snapshots:   r.IntN(2) == 0,
-		pCrash:      100 + r.IntN(300),
-		pRestart:    300 + r.IntN(400),
+		pCrash:      50 + r.IntN(200),
+		pCrashLead:  50 + r.IntN(250),
+		pRestart:    300 + r.IntN(500),
 		pPartition:  100 + r.IntN(300),
 		pCut:        r.IntN(300),
 		pHeal:       200 + r.IntN(300),
@@ -246,11 +262,23 @@ func chaosRun(h *harness) {
 				did = append(did, fmt.Sprintf("crash %d", i))
 			}
 		}
+		if roll(p.pCrashLead) && len(crashed()) < n/2+1 {
+			if i := cfg.currentLeader(); i != -1 {
+				cfg.crash1(i)
+				did = append(did, fmt.Sprintf("crash leader %d", i))
+			}
+		}
 		if roll(p.pPartition) {
 			var groups [][]any
-			switch h.rand.IntN(4) {
+			switch h.rand.IntN(5) {
 			case 0:
 				groups = labrpc.IsolateOne(cfg.nodes(), h.rand.IntN(n))
+			case 4:
+				if l := cfg.currentLeader(); l != -1 {
+					groups = labrpc.IsolateOne(cfg.nodes(), l)
+				} else {
+					groups = labrpc.Halves(cfg.nodes(), h.rand)
+				}
 			case 1:
 				groups = labrpc.Halves(cfg.nodes(), h.rand)
 			case 2:
@@ -292,15 +320,21 @@ func chaosRun(h *harness) {
 		}
 		cfg.setStep(step, fmt.Sprint(did))
 
-		cfg.sleep(time.Duration(100+h.rand.IntN(1400)) * time.Millisecond)
+		// Mostly short steps, so that faults land mid-election and
+		// mid-replication; some long ones, so that elections finish.
+		if h.rand.IntN(10) < 6 {
+			cfg.sleep(time.Duration(5+h.rand.IntN(95)) * time.Millisecond)
+		} else {
+			cfg.sleep(time.Duration(100+h.rand.IntN(1100)) * time.Millisecond)
+		}
 
 		// Safety, at every step.
 		cfg.checkApplyErr()
 		cfg.pollLeaders()
 
-		// Liveness, every tenth step: heal everything; a command must commit
-		// everywhere.
-		if step%10 == 0 {
+		// Liveness, every twentieth step: heal everything; a command must
+		// commit everywhere.
+		if step%20 == 0 {
 			restore()
 			cfg.setStep(step, "healed: liveness check")
 			if _, err := cfg.tryOne(h.rand.IntN(1<<30), n, true); err != nil {
