@@ -31,8 +31,8 @@ func newCache(ops, words int, states *stateTable) *cache {
 		shift:  uint(min(max(bits.Len(uint(ops)*16), minChunkShift), maxChunkShift)),
 		words:  words,
 		stride: words + 1,
-		slots:  make([]uint64, 1024),
-		mask:   1023,
+		slots:  make([]uint64, 64),
+		mask:   63,
 		states: states,
 	}
 }
@@ -57,7 +57,7 @@ func cacheKey(b *bitset, stateHash uint64) uint64 {
 // at the first empty slot without comparing anything.
 func (c *cache) insert(b *bitset, state int32, fresh bool) bool {
 	st := c.states
-	h := cacheKey(b, st.hashes[state])
+	h := cacheKey(b, st.hashOf(state))
 	tag := h &^ 0xffffffff
 	i := h & c.mask
 	for {
@@ -69,7 +69,7 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) bool {
 			e := c.entry(int(s&0xffffffff) - 1)
 			if equalWords(e[:c.words], b.words) {
 				other := int32(e[c.words] >> 32)
-				if other == state || (!st.interns && st.m.equal(st.states[other], st.states[state])) {
+				if other == state || (!st.interns && st.m.equal(st.get(other), st.get(state))) {
 					return false
 				}
 			}
@@ -98,7 +98,7 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) bool {
 // contains reports whether (b, state) is in the cache.
 func (c *cache) contains(b *bitset, state int32) bool {
 	st := c.states
-	h := cacheKey(b, st.hashes[state])
+	h := cacheKey(b, st.hashOf(state))
 	tag := h &^ 0xffffffff
 	for i := h & c.mask; c.slots[i] != 0; i = (i + 1) & c.mask {
 		s := c.slots[i]
@@ -108,7 +108,7 @@ func (c *cache) contains(b *bitset, state int32) bool {
 		e := c.entry(int(s&0xffffffff) - 1)
 		if equalWords(e[:c.words], b.words) {
 			other := int32(e[c.words] >> 32)
-			if other == state || (!st.interns && st.m.equal(st.states[other], st.states[state])) {
+			if other == state || (!st.interns && st.m.equal(st.get(other), st.get(state))) {
 				return true
 			}
 		}

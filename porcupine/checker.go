@@ -5,8 +5,13 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
+
+// helperDelay is how long a check runs on the calling goroutine alone
+// before more partitions are searched in parallel.
+const helperDelay = 300 * time.Microsecond
 
 // DefaultMemoryLimit is the memory cap used when Options.MemoryLimit is 0.
 const DefaultMemoryLimit int64 = 1 << 30
@@ -143,26 +148,40 @@ func run(cm *compiledModel, parts [][]Operation, opts Options) Result {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, len(parts))
-	if workers <= 1 {
-		for _, i := range order {
-			one(i)
+	var next atomic.Int64
+	work := func() {
+		for {
+			j := next.Add(1) - 1
+			if j >= int64(len(order)) {
+				return
+			}
+			one(order[j])
 		}
-	} else {
-		var wg sync.WaitGroup
-		jobs := make(chan int)
-		for range workers {
-			wg.Go(func() {
-				for i := range jobs {
-					one(i)
-				}
-			})
-		}
-		for _, i := range order {
-			jobs <- i
-		}
-		close(jobs)
-		wg.Wait()
 	}
+	// Helpers start only if the work is not done after helperDelay: waking
+	// another thread costs tens of microseconds on a busy machine, more
+	// than checking a small history takes.
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	done := false
+	var timers []*time.Timer
+	for range workers - 1 {
+		timers = append(timers, time.AfterFunc(helperDelay, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if !done {
+				wg.Go(work)
+			}
+		}))
+	}
+	work()
+	mu.Lock()
+	done = true
+	mu.Unlock()
+	for _, t := range timers {
+		t.Stop()
+	}
+	wg.Wait()
 	return assemble(parts, outcomes, opts)
 }
 

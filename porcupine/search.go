@@ -265,7 +265,7 @@ func (s *search) unlift(call int32) {
 // when the model rejects it. An unknown-outcome op's verdict is ignored: its
 // output was never observed, so only its effect matters.
 func (s *search) step(cur, op int32) (int32, bool) {
-	prev := s.states.states[cur]
+	prev := s.states.get(cur)
 	ok, next := s.m.step(prev, s.in[op], s.out[op])
 	if !ok && !s.unknown[op] {
 		return -1, false
@@ -389,7 +389,7 @@ func (s *search) run() searchOutcome {
 		s.track.record(s.stack, s.nodeOp)
 	}
 	if debugStats {
-		println("part", s.part, "ops", len(s.in), "verdict", string(verdict), "steps", s.explored, "entries", s.entries(), "states", len(s.states.states), "maxdepth", s.maxDepth, "trans", s.trans.n, s.trans.hits, s.trans.lookups, s.trans.off)
+		println("part", s.part, "ops", len(s.in), "verdict", string(verdict), "steps", s.explored, "entries", s.entries(), "states", s.states.count(), "maxdepth", s.maxDepth, "trans", s.trans.n, s.trans.hits, s.trans.lookups, s.trans.off)
 	}
 	s.release()
 	out := searchOutcome{verdict: verdict, cause: cause, explored: s.explored, longest: s.maxDepth}

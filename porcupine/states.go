@@ -14,15 +14,37 @@ import (
 // handle and the cache falls back to Equal.
 type stateTable struct {
 	m       *compiledModel
-	states  []any
-	hashes  []uint64
+	blocks  [][]stateEntry // fixed-size blocks: growing never copies
+	n       int
 	slots   []int32 // open addressing over handles; -1 is empty
 	mask    uint64
 	bytes   int64 // estimated memory held, for the memory cap
 	interns bool
 }
 
-const stateOverhead = 40 // interface, hash and slot per state, roughly
+type stateEntry struct {
+	s any
+	h uint64
+}
+
+const (
+	stateBlockShift = 10
+	stateBlock      = 1 << stateBlockShift
+	stateOverhead   = 40 // interface, hash and slot per state, roughly
+)
+
+func (t *stateTable) at(id int32) *stateEntry {
+	return &t.blocks[id>>stateBlockShift][id&(stateBlock-1)]
+}
+
+// get returns the state with handle id.
+func (t *stateTable) get(id int32) any { return t.at(id).s }
+
+// hashOf returns the (mixed) hash of the state with handle id; 0 when the
+// table does not intern.
+func (t *stateTable) hashOf(id int32) uint64 { return t.at(id).h }
+
+func (t *stateTable) count() int { return t.n }
 
 func newStateTable(m *compiledModel, intern bool) *stateTable {
 	t := &stateTable{m: m, interns: intern && m.hash != nil}
@@ -48,37 +70,39 @@ func (t *stateTable) intern(s any) (int32, bool) {
 		if id < 0 {
 			break
 		}
-		if t.hashes[id] == h && t.m.equal(t.states[id], s) {
+		if e := t.at(id); e.h == h && t.m.equal(e.s, s) {
 			return id, false
 		}
 		i = (i + 1) & t.mask
 	}
 	id := t.add(s, h)
 	t.slots[i] = id
-	if uint64(len(t.states))*4 > (t.mask+1)*3 {
+	if uint64(t.n)*4 > (t.mask+1)*3 {
 		t.grow()
 	}
 	return id, true
 }
 
 func (t *stateTable) add(s any, h uint64) int32 {
-	if len(t.states) >= math.MaxInt32 {
+	if t.n >= math.MaxInt32 {
 		panic("porcupine: more than 2^31 distinct states")
 	}
-	t.states = append(t.states, s)
-	t.hashes = append(t.hashes, h)
+	if t.n>>stateBlockShift == len(t.blocks) {
+		t.blocks = append(t.blocks, make([]stateEntry, stateBlock))
+	}
+	*t.at(int32(t.n)) = stateEntry{s, h}
+	t.n++
 	t.bytes += stateOverhead + stateSize(s)
-	return int32(len(t.states) - 1)
+	return int32(t.n - 1)
 }
 
 // dropLast forgets the most recent handle when it turned out not to be
 // needed (a non-interning table whose new state hit the cache).
 func (t *stateTable) dropLast() {
-	n := len(t.states) - 1
-	t.bytes -= stateOverhead + stateSize(t.states[n])
-	t.states[n] = nil
-	t.states = t.states[:n]
-	t.hashes = t.hashes[:n]
+	t.n--
+	e := t.at(int32(t.n))
+	t.bytes -= stateOverhead + stateSize(e.s)
+	*e = stateEntry{}
 }
 
 func (t *stateTable) grow() {
@@ -89,8 +113,8 @@ func (t *stateTable) grow() {
 		t.slots[i] = -1
 	}
 	t.mask = size - 1
-	for id, h := range t.hashes {
-		i := h & t.mask
+	for id := 0; id < t.n; id++ {
+		i := t.at(int32(id)).h & t.mask
 		for t.slots[i] >= 0 {
 			i = (i + 1) & t.mask
 		}

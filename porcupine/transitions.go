@@ -25,9 +25,9 @@ const (
 func newTransitions(enabled bool) *transitions {
 	t := &transitions{off: !enabled}
 	if enabled {
-		t.keys = make([]uint64, 256)
-		t.vals = make([]int32, 256)
-		t.mask = 255
+		t.keys = make([]uint64, 64)
+		t.vals = make([]int32, 64)
+		t.mask = 63
 	}
 	return t
 }
