@@ -32,9 +32,12 @@
 // up) is marked Operation.Unknown, or Event.Unknown on its call event, with
 // no return. It may take effect at any instant after its call, or never; the
 // checker asks Step for its effect and ignores Step's verdict on its output.
-// This is both more exact and much cheaper than giving it a return at the
-// end of the history with an output the model always accepts: the search
-// never has to place it.
+// This is more exact than the usual workaround (a return at the end of the
+// history with an output the model accepts in any state, which forces the
+// operation to take effect), and cheaper to search: unknown-outcome
+// operations with equal input and output are interchangeable and tried once
+// per configuration, and taking one is pruned when the state it leads to
+// was already reached without it.
 //
 // # Options, errors and Unknown verdicts
 //
@@ -57,5 +60,17 @@
 // A verbose check searches every partition, so that the visualization can
 // show each; once the verdict is known to be Illegal, a partition whose
 // search has taken more than VerboseGrace steps is left undecided rather
-// than searched for an exponentially long time.
+// than searched for an exponentially long time. Partial linearizations are
+// kept only where they are the longest found for some operation, so memory
+// stays proportional to the search's cache, not to the paths it tried.
+//
+// # Performance
+//
+// Partitions are searched in parallel (Options.Parallelism), largest first.
+// The memo of visited configurations is an open-addressing table keyed by an
+// incremental (Zobrist) hash of the linearized set combined with the state's
+// hash, with the sets packed in chunks; states are interned, so the memo
+// compares integers, and Step results are memoized per (state, operation)
+// when states repeat, as in a register. Model.Hash should be cheap: it is
+// called once for every new state.
 package porcupine

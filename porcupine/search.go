@@ -3,7 +3,6 @@ package porcupine
 import (
 	"cmp"
 	"math"
-	"os"
 	"reflect"
 	"slices"
 )
@@ -44,7 +43,6 @@ type search struct {
 	class     []int32 // per op: class of interchangeable unknown ops, or -1
 	classSeen []uint32
 	stamp     uint32
-	nexts     []int32 // next state handle of each candidate; -2 not yet stepped
 
 	explored int64
 	maxDepth int
@@ -61,8 +59,7 @@ type frame struct {
 }
 
 // fillCands appends the current configuration's candidates (the calls
-// before the first pending return, in call order) to buf, with -2 in nexts:
-// not stepped yet. (Trying them in another order was measured: earliest
+// before the first pending return, in call order) to buf. (Trying them in another order was measured: earliest
 // return first, or state-preserving steps first, explore as many or far more
 // configurations on the jepsen and kv histories; so did putting
 // unknown-outcome operations last, on generated histories.)
@@ -71,7 +68,7 @@ type frame struct {
 // interchangeable once called: neither has a return to respect, so
 // whatever follows taking one could follow taking the other. Only the
 // first pending one of each such class is a candidate.
-func (s *search) fillCands(buf, nexts []int32) ([]int32, []int32) {
+func (s *search) fillCands(buf []int32) []int32 {
 	s.stamp++
 	for node := s.next[0]; s.match[node] >= 0; node = s.next[node] {
 		if c := s.class[s.nodeOp[node]]; c >= 0 {
@@ -81,9 +78,8 @@ func (s *search) fillCands(buf, nexts []int32) ([]int32, []int32) {
 			s.classSeen[c] = s.stamp
 		}
 		buf = append(buf, node)
-		nexts = append(nexts, -2)
 	}
-	return buf, nexts
+	return buf
 }
 
 // unknownClasses numbers the classes of interchangeable unknown-outcome
@@ -280,8 +276,6 @@ func (s *search) step(cur, op int32) (int32, bool) {
 
 const pollEvery = 1024
 
-var debugStats = os.Getenv("PORCUPINE_DEBUG") != ""
-
 // run searches for a linearization and returns Ok, Illegal, or Unknown when
 // stopped from outside (timeout, memory cap, or another partition's
 // violation).
@@ -297,7 +291,7 @@ func (s *search) run() searchOutcome {
 	cur, _ := s.states.intern(s.m.init())
 	s.remember(cur, true)
 	knownLeft := s.nKnown
-	cands, nexts := s.fillCands(s.cands[:0], s.nexts[:0])
+	cands := s.fillCands(s.cands[:0])
 	levelStart := 0
 	i := 0
 	grew := false
@@ -315,11 +309,8 @@ func (s *search) run() searchOutcome {
 		if i < len(cands) {
 			node := cands[i]
 			op := s.nodeOp[node]
-			id, fresh := nexts[i], false
-			if id == -2 {
-				s.explored++
-				id, fresh = s.stepMemo(cur, op)
-			}
+			s.explored++
+			id, fresh := s.stepMemo(cur, op)
 			if id >= 0 && s.unknown[op] && !fresh && s.cache.contains(&s.bits, id) {
 				// An unknown-outcome op may also never take effect, so
 				// whatever can follow (S+op, s) can follow (S, s) as well:
@@ -342,7 +333,7 @@ func (s *search) run() searchOutcome {
 					}
 					grew = true
 					levelStart = len(cands)
-					cands, nexts = s.fillCands(cands, nexts)
+					cands = s.fillCands(cands)
 					i = levelStart
 					continue
 				}
@@ -377,19 +368,15 @@ func (s *search) run() searchOutcome {
 			knownLeft++
 		}
 		cands = cands[:levelStart]
-		nexts = nexts[:levelStart]
 		levelStart = int(top.start)
 		i = int(top.cand) + 1
 	}
-	s.cands, s.nexts = cands[:0], nexts[:0]
+	s.cands = cands[:0]
 	if len(s.stack) > s.maxDepth {
 		s.maxDepth = len(s.stack)
 	}
 	if verdict == Ok && s.track != nil {
 		s.track.record(s.stack, s.nodeOp)
-	}
-	if debugStats {
-		println("part", s.part, "ops", len(s.in), "verdict", string(verdict), "steps", s.explored, "entries", s.entries(), "states", s.states.count(), "maxdepth", s.maxDepth, "trans", s.trans.n, s.trans.hits, s.trans.lookups, s.trans.off)
 	}
 	s.release()
 	out := searchOutcome{verdict: verdict, cause: cause, explored: s.explored, longest: s.maxDepth}
