@@ -429,7 +429,7 @@ func TestGuardHelperLongCompute(t *testing.T) {
 
 func TestGuardHelperComputeUnannounced(t *testing.T) {
 	helperOnly(t)
-	spin := spinFor(1500 * time.Millisecond)
+	spin := spinFor(4 * time.Second) // well past the stall limit, even on a loaded machine
 	Run(t, func(h *H) {
 		spin()
 	}, StallAfter(time.Second))
