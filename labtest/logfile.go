@@ -3,9 +3,12 @@ package labtest
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"sort"
 	"time"
 
 	"raftlab/dlog"
@@ -67,7 +70,8 @@ func (r *run) writeLog(failed bool) (string, error) {
 	fmt.Fprintf(w, "# labtest timeline of %s: %s\n", r.name, result)
 	fmt.Fprintf(w, "# seed: %d\n", r.seed)
 	fmt.Fprintf(w, "# rerun: %s\n", r.rerunLine())
-	fmt.Fprintf(w, "# mode: %s; topics: %s; written %s\n", mode, r.set.topics, time.Now().UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "# mode: %s; topics: %s; %s, GOMAXPROCS=%d; written %s\n", mode, r.set.topics,
+		runtime.Version(), runtime.GOMAXPROCS(0), time.Now().UTC().Format(time.RFC3339))
 
 	r.mu.Lock()
 	failures := append([]string(nil), r.failures...)
@@ -95,6 +99,7 @@ func (r *run) writeLog(failed bool) (string, error) {
 	for _, l := range timeline(start, entries, trace, netLogged) {
 		fmt.Fprintln(w, l.text)
 	}
+	writePerServer(w, start, entries)
 	if len(dumps) > 0 {
 		fmt.Fprintf(w, "\n# goroutine stacks taken by the guards:\n")
 		for _, d := range dumps {
@@ -106,4 +111,27 @@ func (r *run) writeLog(failed bool) (string, error) {
 		return "", err
 	}
 	return path, f.Close()
+}
+
+// writePerServer repeats each component's own log lines in a section of its
+// own, for reading one server's story without the others' lines between.
+func writePerServer(w io.Writer, start time.Time, entries []dlog.Entry) {
+	by := map[string][]dlog.Entry{}
+	for _, e := range entries {
+		if e.Server == "net" || e.Server == "test" {
+			continue
+		}
+		by[e.Server] = append(by[e.Server], e)
+	}
+	names := make([]string, 0, len(by))
+	for n := range by {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "\n# log of %s:\n", n)
+		for _, e := range by[n] {
+			fmt.Fprintln(w, e.Format(start))
+		}
+	}
 }
