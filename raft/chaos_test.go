@@ -40,7 +40,7 @@ func TestChaos(t *testing.T) {
 	seeds := chaosSeeds(t)
 	for _, seed := range seeds {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			runTestSeed(t, seed, true, budget{virtual: 300 * time.Second, rpcs: 200000}, chaosRun)
+			runTestSeed(t, seed, true, testBudget{virtual: 300 * time.Second, rpcs: 200000}, chaosRun)
 		})
 	}
 }

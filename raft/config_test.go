@@ -763,10 +763,10 @@ func (cfg *cluster) randCmd() int {
 // ---------------------------------------------------------------------------
 // Glue to labtest, the virtual-time harness.
 
-// budget is what one test may spend: virtual time (labtest fails the test,
+// testBudget is what one test may spend: virtual time (labtest fails the test,
 // with a goroutine dump, when the body runs past it) and RPCs (checked by
 // cluster.end).
-type budget struct {
+type testBudget struct {
 	virtual time.Duration
 	rpcs    int
 }
@@ -778,19 +778,19 @@ type harness struct {
 	t      *testing.T
 	rand   *rand.Rand
 	net    *labrpc.Network
-	budget budget
+	budget testBudget
 	closed atomic.Bool // teardown has begun
 }
 
 // runTest runs body as the test t in labtest's bubble, with the seed of
 // -seed (or a fresh one, printed on failure).
-func runTest(t *testing.T, b budget, body func(h *harness)) {
+func runTest(t *testing.T, b testBudget, body func(h *harness)) {
 	t.Helper()
 	runTestSeed(t, 0, false, b, body)
 }
 
 // runTestSeed is runTest with an explicit seed, for multi-seed tests.
-func runTestSeed(t *testing.T, seed uint64, seeded bool, b budget, body func(h *harness)) {
+func runTestSeed(t *testing.T, seed uint64, seeded bool, b testBudget, body func(h *harness)) {
 	t.Helper()
 	opts := []labtest.Option{labtest.VirtualTimeLimit(b.virtual)}
 	if seeded {

@@ -36,28 +36,28 @@ func (cfg *cluster) cut(from, to int) {
 }
 
 // setFaults sets the network-wide faults. Every RPC is delayed by at least
-// a random fraction of minJitter, even on a "reliable" network: with zero
+// a random fraction of testMinJitter, even on a "reliable" network: with zero
 // delays, two servers whose timers fire on the same tick (coarse timers
 // make that common) race within one virtual instant, the goroutine
 // scheduler decides, and a seed no longer replays. A sub-millisecond
 // jitter gives every delivery its own instant.
 func (cfg *cluster) setFaults(f labrpc.Faults) {
-	if f.MaxDelay < minJitter {
-		f.MaxDelay = minJitter
+	if f.MaxDelay < testMinJitter {
+		f.MaxDelay = testMinJitter
 	}
 	cfg.net.SetFaults(f)
 	cfg.h.event("faults %+v", f)
 }
 
-// minJitter is the least delay spread of any RPC (see setFaults).
-const minJitter = 500 * time.Microsecond
+// testMinJitter is the least delay spread of any RPC (see setFaults).
+const testMinJitter = 500 * time.Microsecond
 
 // Every RPC may arrive twice, late and out of order. A follower must not
 // append an entry twice, nor let a stale duplicate of an AppendEntries cut
 // off entries it has already acknowledged: every command the cluster
 // acknowledged must be in the final log, at its index, exactly once.
 func TestDuplicateRPCs(t *testing.T) {
-	runTest(t, budget{virtual: 60 * time.Second, rpcs: 20000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 20000}, func(h *harness) {
 		const servers = 5
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("duplicated and reordered RPCs")
@@ -126,7 +126,7 @@ func TestDuplicateRPCs(t *testing.T) {
 // the follower keeps campaigning and deposing that leader. A majority that
 // talks both ways must still elect leaders and commit.
 func TestOneWayCut(t *testing.T) {
-	runTest(t, budget{virtual: 90 * time.Second, rpcs: 20000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 90 * time.Second, rpcs: 20000}, func(h *harness) {
 		const servers = 5
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("one-way cuts")
@@ -168,7 +168,7 @@ func TestOneWayCut(t *testing.T) {
 // no two see the same one. Leaders come and go as the far side campaigns,
 // but commits must go on, and every term has at most one leader.
 func TestMajoritiesRing(t *testing.T) {
-	runTest(t, budget{virtual: 120 * time.Second, rpcs: 40000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 120 * time.Second, rpcs: 40000}, func(h *harness) {
 		const servers = 5
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("majorities ring partition")
@@ -188,7 +188,7 @@ func TestMajoritiesRing(t *testing.T) {
 // Two halves joined by one bridge server that reaches both: each half with
 // the bridge is a majority, so commits must go on.
 func TestBridgePartition(t *testing.T) {
-	runTest(t, budget{virtual: 120 * time.Second, rpcs: 40000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 120 * time.Second, rpcs: 40000}, func(h *harness) {
 		const servers = 5
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("bridge partition")
@@ -211,7 +211,7 @@ func TestBridgePartition(t *testing.T) {
 // A minority partition with duplicates and delays: the minority's leader
 // must not commit, and after healing its entries give way.
 func TestMinorityLeaderUnderDuplicates(t *testing.T) {
-	runTest(t, budget{virtual: 60 * time.Second, rpcs: 20000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 20000}, func(h *harness) {
 		const servers = 5
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("minority leader with duplicated RPCs")
@@ -255,7 +255,7 @@ func TestMinorityLeaderUnderDuplicates(t *testing.T) {
 // cut its log, the new majority elects a log without the committed entries
 // and the apply checker catches the overwrite.
 func TestStaleAppendEntries(t *testing.T) {
-	runTest(t, budget{virtual: 90 * time.Second, rpcs: 20000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 90 * time.Second, rpcs: 20000}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("stale AppendEntries must not truncate a follower's log")

@@ -10,7 +10,7 @@ import (
 // Three servers elect one leader, agree on its term, and keep both while
 // nothing fails.
 func TestInitialElection3A(t *testing.T) {
-	runTest(t, budget{virtual: 10 * time.Second, rpcs: 400}, func(h *harness) {
+	runTest(t, testBudget{virtual: 10 * time.Second, rpcs: 400}, func(h *harness) {
 		cfg := makeCluster(h, 3, false, false)
 		cfg.begin("initial election")
 
@@ -38,7 +38,7 @@ func TestInitialElection3A(t *testing.T) {
 // With no failures at all, the leader and its term stay put for many
 // election timeouts: heartbeats must keep the followers from campaigning.
 func TestStableLeader3A(t *testing.T) {
-	runTest(t, budget{virtual: 25 * time.Second, rpcs: 1500}, func(h *harness) {
+	runTest(t, testBudget{virtual: 25 * time.Second, rpcs: 1500}, func(h *harness) {
 		cfg := makeCluster(h, 5, false, false)
 		cfg.begin("stable leader and term with no failures")
 
@@ -60,7 +60,7 @@ func TestStableLeader3A(t *testing.T) {
 // When the leader is cut off, the rest elect a new one; the old leader
 // rejoins without disturbing it; with no majority nobody leads.
 func TestReElection3A(t *testing.T) {
-	runTest(t, budget{virtual: 30 * time.Second, rpcs: 1000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 30 * time.Second, rpcs: 1000}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("election after network failure")
@@ -95,7 +95,7 @@ func TestReElection3A(t *testing.T) {
 // A minority of five never elects a leader, however long it waits; once a
 // majority forms, it does.
 func TestNoLeaderWithoutMajority3A(t *testing.T) {
-	runTest(t, budget{virtual: 30 * time.Second, rpcs: 1500}, func(h *harness) {
+	runTest(t, testBudget{virtual: 30 * time.Second, rpcs: 1500}, func(h *harness) {
 		const servers = 5
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("no leader without a majority")
@@ -123,7 +123,7 @@ func TestNoLeaderWithoutMajority3A(t *testing.T) {
 // Seven servers, random groups of three disconnected again and again: the
 // remaining four must elect a leader every time.
 func TestManyElections3A(t *testing.T) {
-	runTest(t, budget{virtual: 60 * time.Second, rpcs: 6000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 6000}, func(h *harness) {
 		const servers = 7
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("multiple elections")

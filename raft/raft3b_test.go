@@ -12,7 +12,7 @@ import (
 // Three commands, no failures: each commits on every server at exactly the
 // next index.
 func TestBasicAgree3B(t *testing.T) {
-	runTest(t, budget{virtual: 10 * time.Second, rpcs: 300}, func(h *harness) {
+	runTest(t, testBudget{virtual: 10 * time.Second, rpcs: 300}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("basic agreement")
@@ -31,7 +31,7 @@ func TestBasicAgree3B(t *testing.T) {
 
 // A big command must travel to each follower once, not once per heartbeat.
 func TestRPCBytes3B(t *testing.T) {
-	runTest(t, budget{virtual: 15 * time.Second, rpcs: 500}, func(h *harness) {
+	runTest(t, testBudget{virtual: 15 * time.Second, rpcs: 500}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("RPC byte count")
@@ -44,7 +44,7 @@ func TestRPCBytes3B(t *testing.T) {
 		const size = 5000
 		var sent int64
 		for index := 2; index < iters+2; index++ {
-			cmd := randString(h, size)
+			cmd := randCommandString(h, size)
 			if got := cfg.one(cmd, servers, false); got != index {
 				h.fatalf("exact indices: command committed at index %d, want %d", got, index)
 			}
@@ -70,7 +70,7 @@ func TestRPCBytes3B(t *testing.T) {
 // Followers fail one by one: agreement goes on while a majority is up, and
 // stops (without a false commit) once the leader is alone.
 func TestFollowerFailure3B(t *testing.T) {
-	runTest(t, budget{virtual: 20 * time.Second, rpcs: 800}, func(h *harness) {
+	runTest(t, testBudget{virtual: 20 * time.Second, rpcs: 800}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("progressive failure of followers")
@@ -109,7 +109,7 @@ func TestFollowerFailure3B(t *testing.T) {
 // Leaders fail one by one: a new leader takes over while a majority is up;
 // a command given to every server once none has a majority never commits.
 func TestLeaderFailure3B(t *testing.T) {
-	runTest(t, budget{virtual: 20 * time.Second, rpcs: 800}, func(h *harness) {
+	runTest(t, testBudget{virtual: 20 * time.Second, rpcs: 800}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("failure of leaders")
@@ -141,7 +141,7 @@ func TestLeaderFailure3B(t *testing.T) {
 // A follower misses some commands while disconnected and catches up after
 // it rejoins.
 func TestFailAgree3B(t *testing.T) {
-	runTest(t, budget{virtual: 20 * time.Second, rpcs: 800}, func(h *harness) {
+	runTest(t, testBudget{virtual: 20 * time.Second, rpcs: 800}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("agreement after follower reconnects")
@@ -170,7 +170,7 @@ func TestFailAgree3B(t *testing.T) {
 // Three of five followers go: the leader's entry must not commit; after
 // they return, agreement resumes at the right index.
 func TestFailNoAgree3B(t *testing.T) {
-	runTest(t, budget{virtual: 20 * time.Second, rpcs: 1200}, func(h *harness) {
+	runTest(t, testBudget{virtual: 20 * time.Second, rpcs: 1200}, func(h *harness) {
 		const servers = 5
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("no agreement if too many followers disconnect")
@@ -214,7 +214,7 @@ func TestFailNoAgree3B(t *testing.T) {
 // Five clients call Start at once on the leader: each command gets its own
 // index and all of them commit.
 func TestConcurrentStarts3B(t *testing.T) {
-	runTest(t, budget{virtual: 20 * time.Second, rpcs: 800}, func(h *harness) {
+	runTest(t, testBudget{virtual: 20 * time.Second, rpcs: 800}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("concurrent Start()s")
@@ -304,7 +304,7 @@ func TestConcurrentStarts3B(t *testing.T) {
 // A partitioned leader accepts entries nobody else sees; after it rejoins,
 // the new leader's log wins and the stale entries are overwritten.
 func TestRejoin3B(t *testing.T) {
-	runTest(t, budget{virtual: 20 * time.Second, rpcs: 800}, func(h *harness) {
+	runTest(t, testBudget{virtual: 20 * time.Second, rpcs: 800}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("rejoin of partitioned leader")
@@ -347,7 +347,7 @@ func TestRejoin3B(t *testing.T) {
 // Leaders in minorities pile up 50 uncommitted entries each; the majority
 // must back them up over those divergent logs quickly.
 func TestBackup3B(t *testing.T) {
-	runTest(t, budget{virtual: 60 * time.Second, rpcs: 5000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 5000}, func(h *harness) {
 		const servers = 5
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("leader backs up quickly over incorrect follower logs")
@@ -442,7 +442,7 @@ func TestBackup3B(t *testing.T) {
 
 // RPC budgets: an election, ten agreements in one term, an idle second.
 func TestCount3B(t *testing.T) {
-	runTest(t, budget{virtual: 20 * time.Second, rpcs: 600}, func(h *harness) {
+	runTest(t, testBudget{virtual: 20 * time.Second, rpcs: 600}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("RPC counts aren't too high")
@@ -525,8 +525,8 @@ func TestCount3B(t *testing.T) {
 	})
 }
 
-// randString draws a printable string of n bytes from the test's source.
-func randString(h *harness, n int) string {
+// randCommandString draws a printable string of n bytes from the test's source.
+func randCommandString(h *harness, n int) string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	var b strings.Builder
 	b.Grow(n)

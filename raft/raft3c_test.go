@@ -22,7 +22,7 @@ func (cfg *cluster) restartAll() {
 // Whole-cluster, leader and follower crashes: what was committed survives,
 // and restarted servers take part again.
 func TestPersist13C(t *testing.T) {
-	runTest(t, budget{virtual: 30 * time.Second, rpcs: 1500}, func(h *harness) {
+	runTest(t, testBudget{virtual: 30 * time.Second, rpcs: 1500}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("basic persistence")
@@ -61,7 +61,7 @@ func TestPersist13C(t *testing.T) {
 // Rounds of crashes of leaders and followers in a five-server cluster, each
 // with commits made by a bare majority of freshly restarted servers.
 func TestPersist23C(t *testing.T) {
-	runTest(t, budget{virtual: 60 * time.Second, rpcs: 4000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 4000}, func(h *harness) {
 		const servers = 5
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("more persistence")
@@ -106,7 +106,7 @@ func TestPersist23C(t *testing.T) {
 // A partitioned-off follower, then the leader and the other follower
 // crash: what the cut-off follower missed must come back from disk.
 func TestPersist33C(t *testing.T) {
-	runTest(t, budget{virtual: 30 * time.Second, rpcs: 1500}, func(h *harness) {
+	runTest(t, testBudget{virtual: 30 * time.Second, rpcs: 1500}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("partitioned leader and one follower crash, leader restarts")
@@ -139,7 +139,7 @@ func TestPersist33C(t *testing.T) {
 // earlier term by counting replicas; the apply checker catches the
 // committed-then-overwritten entry if it does.
 func TestFigure83C(t *testing.T) {
-	runTest(t, budget{virtual: 120 * time.Second, rpcs: 40000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 120 * time.Second, rpcs: 40000}, func(h *harness) {
 		const servers = 5
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("Figure 8")
@@ -190,7 +190,7 @@ func TestFigure83C(t *testing.T) {
 
 // Concurrent clients on an unreliable network: every command commits.
 func TestUnreliableAgree3C(t *testing.T) {
-	runTest(t, budget{virtual: 60 * time.Second, rpcs: 20000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 20000}, func(h *harness) {
 		const servers = 5
 		cfg := makeCluster(h, servers, true, false)
 		cfg.begin("unreliable agreement")
@@ -224,7 +224,7 @@ func TestUnreliableAgree3C(t *testing.T) {
 // Figure 8 again, on an unreliable network with long reordering, with
 // leaders partitioned away instead of crashed.
 func TestFigure8Unreliable3C(t *testing.T) {
-	runTest(t, budget{virtual: 120 * time.Second, rpcs: 100000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 120 * time.Second, rpcs: 100000}, func(h *harness) {
 		const servers = 5
 		cfg := makeCluster(h, servers, true, false)
 		cfg.begin("Figure 8 (unreliable)")
@@ -411,13 +411,13 @@ func churnTest(h *harness, unreliable bool) {
 }
 
 func TestReliableChurn3C(t *testing.T) {
-	runTest(t, budget{virtual: 60 * time.Second, rpcs: 40000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 40000}, func(h *harness) {
 		churnTest(h, false)
 	})
 }
 
 func TestUnreliableChurn3C(t *testing.T) {
-	runTest(t, budget{virtual: 60 * time.Second, rpcs: 40000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 40000}, func(h *harness) {
 		churnTest(h, true)
 	})
 }
@@ -454,7 +454,7 @@ func (cfg *cluster) leaderAmong(group []int, minTerm int) (int, int) {
 // An implementation that committed X in (c) has applied it, and the apply
 // checker catches Y at the same index.
 func TestFigure8Scenario3C(t *testing.T) {
-	runTest(t, budget{virtual: 40 * time.Second, rpcs: 3000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 40 * time.Second, rpcs: 3000}, func(h *harness) {
 		const servers = 5
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("Figure 8, scripted")
@@ -524,7 +524,7 @@ func TestFigure8Scenario3C(t *testing.T) {
 // campaigns for term T and asks v. The election safety check catches two
 // leaders of T.
 func TestPersistVote3C(t *testing.T) {
-	runTest(t, budget{virtual: 90 * time.Second, rpcs: 6000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 90 * time.Second, rpcs: 6000}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, false)
 		cfg.begin("votes survive a restart")

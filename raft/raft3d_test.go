@@ -79,31 +79,31 @@ func snapCommon(h *harness, name string, disconnect, reliable, crash bool) {
 }
 
 func TestSnapshotBasic3D(t *testing.T) {
-	runTest(t, budget{virtual: 60 * time.Second, rpcs: 8000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 8000}, func(h *harness) {
 		snapCommon(h, "snapshots basic", false, true, false)
 	})
 }
 
 func TestSnapshotInstall3D(t *testing.T) {
-	runTest(t, budget{virtual: 90 * time.Second, rpcs: 12000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 90 * time.Second, rpcs: 12000}, func(h *harness) {
 		snapCommon(h, "install snapshots (disconnect)", true, true, false)
 	})
 }
 
 func TestSnapshotInstallUnreliable3D(t *testing.T) {
-	runTest(t, budget{virtual: 120 * time.Second, rpcs: 20000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 120 * time.Second, rpcs: 20000}, func(h *harness) {
 		snapCommon(h, "install snapshots (disconnect+unreliable)", true, false, false)
 	})
 }
 
 func TestSnapshotInstallCrash3D(t *testing.T) {
-	runTest(t, budget{virtual: 90 * time.Second, rpcs: 12000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 90 * time.Second, rpcs: 12000}, func(h *harness) {
 		snapCommon(h, "install snapshots (crash)", false, true, true)
 	})
 }
 
 func TestSnapshotInstallUnCrash3D(t *testing.T) {
-	runTest(t, budget{virtual: 120 * time.Second, rpcs: 20000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 120 * time.Second, rpcs: 20000}, func(h *harness) {
 		snapCommon(h, "install snapshots (unreliable+crash)", false, false, true)
 	})
 }
@@ -111,7 +111,7 @@ func TestSnapshotInstallUnCrash3D(t *testing.T) {
 // Every server crashes at once, repeatedly: each restarts from its snapshot
 // and Raft state, and the log's index never goes backwards.
 func TestSnapshotAllCrash3D(t *testing.T) {
-	runTest(t, budget{virtual: 60 * time.Second, rpcs: 8000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 8000}, func(h *harness) {
 		const servers = 3
 		const iters = 5
 		cfg := makeCluster(h, servers, false, true)
@@ -141,7 +141,7 @@ func TestSnapshotAllCrash3D(t *testing.T) {
 // A snapshot survives a restart before anything new commits: the restarted
 // servers must start from it, not re-apply what it covers.
 func TestSnapshotInit3D(t *testing.T) {
-	runTest(t, budget{virtual: 30 * time.Second, rpcs: 3000}, func(h *harness) {
+	runTest(t, testBudget{virtual: 30 * time.Second, rpcs: 3000}, func(h *harness) {
 		const servers = 3
 		cfg := makeCluster(h, servers, false, true)
 		cfg.begin("snapshot initialization after crash")
