@@ -15,8 +15,9 @@ package raft
 //     is up, a new command commits on all servers.
 //
 // A violation names the seed (labtest prints it with the replay command)
-// and the first step at which it was seen. Run more seeds with -seeds N;
-// replay one with -seed S -seeds 1.
+// and the first step at which it was seen. A plain run covers
+// chaosDefaultSeeds seeds; run more with -seeds N; replay one with
+// -run TestChaos -seed S (the seeds, and so the runs, replay exactly).
 
 import (
 	"flag"
