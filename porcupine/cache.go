@@ -15,6 +15,7 @@ type cache struct {
 	shift  uint
 	n      int      // entries
 	slots  []uint64 // high 32 bits: hash tag; low 32: entry index + 1; 0 empty
+	done   []uint64 // bitset over entries: exhausted
 	mask   uint64
 	states *stateTable
 }
@@ -39,7 +40,7 @@ func newCache(ops, words int, states *stateTable) *cache {
 
 // bytes estimates the memory the cache holds.
 func (c *cache) bytes() int64 {
-	return int64(len(c.chunks))<<c.shift*int64(c.stride)*8 + int64(len(c.slots))*8
+	return int64(len(c.chunks))<<c.shift*int64(c.stride)*8 + int64(len(c.slots))*8 + int64(len(c.done))*8
 }
 
 func (c *cache) entry(e int) []uint64 {
@@ -55,7 +56,16 @@ func cacheKey(b *bitset, stateHash uint64) uint64 {
 // insert adds (b, state) and reports whether it was absent. fresh says the
 // state was just interned, so no entry can hold it yet and the probe can stop
 // at the first empty slot without comparing anything.
-func (c *cache) insert(b *bitset, state int32, fresh bool) bool {
+// Outcomes of cache.insert.
+const (
+	added      = iota // new: the caller explores it
+	inProgress        // present, and some head is exploring it
+	exhausted         // present and fully explored: nothing to find there
+)
+
+// insert adds (b, state) unless present, and returns its entry and whether
+// it was added, is being explored, or has been exhausted.
+func (c *cache) insert(b *bitset, state int32, fresh bool) (int32, int) {
 	st := c.states
 	h := cacheKey(b, st.hashOf(state))
 	tag := h &^ 0xffffffff
@@ -70,7 +80,11 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) bool {
 			if equalWords(e[:c.words], b.words) {
 				other := int32(e[c.words] >> 32)
 				if other == state || (!st.interns && st.m.equal(st.get(other), st.get(state))) {
-					return false
+					idx := int32(s&0xffffffff) - 1
+					if c.isDone(idx) {
+						return idx, exhausted
+					}
+					return idx, inProgress
 				}
 			}
 		}
@@ -92,11 +106,19 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) bool {
 	if uint64(c.n)*2 > c.mask+1 {
 		c.grow()
 	}
-	return true
+	if e>>6 == len(c.done) {
+		c.done = append(c.done, 0)
+	}
+	return int32(e), added
 }
 
-// contains reports whether (b, state) is in the cache.
-func (c *cache) contains(b *bitset, state int32) bool {
+// markDone records that entry e has been fully explored.
+func (c *cache) markDone(e int32) { c.done[e>>6] |= 1 << (uint(e) & 63) }
+
+func (c *cache) isDone(e int32) bool { return c.done[e>>6]&(1<<(uint(e)&63)) != 0 }
+
+// containsDone reports whether (b, state) is in the cache and exhausted.
+func (c *cache) containsDone(b *bitset, state int32) bool {
 	st := c.states
 	h := cacheKey(b, st.hashOf(state))
 	tag := h &^ 0xffffffff
@@ -109,7 +131,7 @@ func (c *cache) contains(b *bitset, state int32) bool {
 		if equalWords(e[:c.words], b.words) {
 			other := int32(e[c.words] >> 32)
 			if other == state || (!st.interns && st.m.equal(st.get(other), st.get(state))) {
-				return true
+				return c.isDone(int32(s&0xffffffff) - 1)
 			}
 		}
 	}

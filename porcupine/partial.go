@@ -15,7 +15,6 @@ type tracker struct {
 	snapOf  []int32 // per op: index into snaps, -1 for none
 	snaps   [][]int32
 	refs    []int32 // per snap: ops pointing at it; a snap at 0 is dropped
-	prefMin []int32 // per stack depth: min of longest over stack[:depth+1]
 	bytes   int64
 }
 
@@ -28,24 +27,26 @@ func newTracker(n int) *tracker {
 	return t
 }
 
-func (t *tracker) pushed(stack []frame, nodeOp []int32) {
+// pushed notes that stack has grown by one. prefMin, kept by each head for
+// its own stack, holds per depth the min of longest over stack[:depth+1].
+func (t *tracker) pushed(prefMin *[]int32, stack []frame, nodeOp []int32) {
 	d := len(stack)
 	v := t.longest[nodeOp[stack[d-1].node]]
 	if d > 1 {
-		v = min(v, t.prefMin[d-2])
+		v = min(v, (*prefMin)[d-2])
 	}
-	if len(t.prefMin) < d {
-		t.prefMin = append(t.prefMin, v)
+	if len(*prefMin) < d {
+		*prefMin = append(*prefMin, v)
 	} else {
-		t.prefMin[d-1] = v
+		(*prefMin)[d-1] = v
 	}
 }
 
 // record notes the stack as a partial linearization if it is longer than the
 // best one known for any operation on it.
-func (t *tracker) record(stack []frame, nodeOp []int32) {
+func (t *tracker) record(prefMin []int32, stack []frame, nodeOp []int32) {
 	d := int32(len(stack))
-	if d == 0 || t.prefMin[d-1] >= d {
+	if d == 0 || prefMin[d-1] >= d {
 		return
 	}
 	snap := make([]int32, d)
@@ -70,17 +71,17 @@ func (t *tracker) record(stack []frame, nodeOp []int32) {
 			t.longest[op] = d
 		}
 		m = min(m, t.longest[op])
-		t.prefMin[i] = m
+		prefMin[i] = m
 	}
 }
 
 // info assembles the partition's part of a LinearizationInfo.
-func (t *tracker) info(s *search, verdict CheckResult) partitionInfo {
+func (t *tracker) info(s *search, h *head, verdict CheckResult) partitionInfo {
 	var pi partitionInfo
 	var complete []int
 	if verdict == Ok {
-		complete = make([]int, len(s.stack))
-		for i, f := range s.stack {
+		complete = make([]int, len(h.stack))
+		for i, f := range h.stack {
 			complete[i] = int(s.nodeOp[f.node])
 		}
 	}
@@ -116,7 +117,7 @@ func (t *tracker) info(s *search, verdict CheckResult) partitionInfo {
 				in[op] = true
 			}
 		}
-		pi.next = s.candidatesAfter(in)
+		pi.next = h.candidatesAfter(in)
 	}
 	return pi
 }
@@ -124,9 +125,10 @@ func (t *tracker) info(s *search, verdict CheckResult) partitionInfo {
 // candidatesAfter lists the operations that could be linearized next after
 // the set in (nil: empty) in real-time order: those called before the first
 // return of an operation not in the set.
-func (s *search) candidatesAfter(in []bool) []int {
+func (h *head) candidatesAfter(in []bool) []int {
+	s := h.s
 	var next []int
-	for node := s.next[0]; node != 0; node = s.next[node] {
+	for node := h.next[0]; node != 0; node = h.next[node] {
 		op := s.nodeOp[node]
 		if in != nil && in[op] {
 			continue

@@ -24,25 +24,21 @@ type search struct {
 	unknown []bool
 	nKnown  int
 
-	// the list: node 0 is the head sentinel, node k > 0 is entry k-1 of
-	// the time-sorted entries; the list is circular through node 0.
-	next, prev []int32
-	nodeOp     []int32 // node -> op
-	match      []int32 // call node -> return node, 0 for none; return node -> -1
-	callNode   []int32 // op -> call node
+	// node 0 is the list's sentinel, node k > 0 is entry k-1 of the
+	// time-sorted entries.
+	nodeOp   []int32 // node -> op
+	match    []int32 // call node -> return node, 0 for none; return node -> -1
+	callNode []int32 // op -> call node
+	keys     []uint64
+	class    []int32 // per op: class of interchangeable unknown ops, or -1
+	nclass   int
 
-	bits      bitset
-	kbits     bitset // bits without the unknown-outcome operations
-	unknownIn int    // unknown-outcome operations in bits
-	states    *stateTable
-	cache     *cache
-	trans     *transitions
-	dense     []int32 // transitions from the first denseStates states; -2 unknown
-	stack     []frame
-	cands     []int32 // candidates of every level, stack-like
-	class     []int32 // per op: class of interchangeable unknown ops, or -1
-	classSeen []uint32
-	stamp     uint32
+	states *stateTable
+	cache  *cache
+	trans  *transitions
+	dense  []int32 // transitions from the first denseStates states; -2 unknown
+
+	heads []*head
 
 	explored int64
 	maxDepth int
@@ -56,28 +52,77 @@ type frame struct {
 	state int32 // state handle before it
 	cand  int32 // index of node in the candidate buffer
 	start int32 // where this level's candidates start in the buffer
+	entry int32 // cache entry of the configuration before it
+}
+
+// head is one depth-first search over a partition. A search runs two heads
+// in turns, sharing the memo: one tries the candidates of a configuration
+// latest call first, the other earliest call first. Which order finds a
+// linearization sooner varies wildly from history to history (by 50x either
+// way on the jepsen histories), and a configuration either head has
+// reached is pruned for both, so running both costs little more than the
+// better one alone, and an exhaustive search (an Illegal verdict) is not
+// repeated: it ends when both heads have run out.
+type head struct {
+	s       *search
+	reverse bool
+
+	// the list of pending calls and returns, circular through node 0
+	next, prev []int32
+	bits       bitset
+	stack      []frame
+	cands      []int32 // candidates of every level, stack-like
+	classSeen  []uint32
+	stamp      uint32
+
+	cur        int32 // state handle
+	entry      int32 // cache entry of the current configuration
+	knownLeft  int
+	levelStart int
+	i          int // next candidate to try, index into cands
+	grew       bool
+	maxDepth   int
+	prefMin    []int32 // for the tracker, verbose only
+}
+
+func newHead(s *search, reverse bool, n, k int) *head {
+	h := &head{s: s, reverse: reverse, knownLeft: s.nKnown}
+	h.next = make([]int32, k)
+	h.prev = make([]int32, k)
+	for i := 0; i < k; i++ {
+		h.next[i] = int32((i + 1) % k)
+		h.prev[i] = int32((i + k - 1) % k)
+	}
+	h.bits = newBitset(n, s.keys)
+	h.classSeen = make([]uint32, s.nclass)
+	return h
 }
 
 // fillCands appends the current configuration's candidates (the calls
-// before the first pending return, in call order) to buf. (Trying them in another order was measured: earliest
-// return first, or state-preserving steps first, explore as many or far more
-// configurations on the jepsen and kv histories; so did putting
-// unknown-outcome operations last, on generated histories.)
+// before the first pending return) to buf, in call order or reversed.
+// (Earliest return first, state-preserving steps first, or unknown-outcome
+// operations last were measured too: no better than call order, often far
+// worse.)
 //
 // Unknown-outcome operations with equal input and output are
 // interchangeable once called: neither has a return to respect, so
 // whatever follows taking one could follow taking the other. Only the
 // first pending one of each such class is a candidate.
-func (s *search) fillCands(buf []int32) []int32 {
-	s.stamp++
-	for node := s.next[0]; s.match[node] >= 0; node = s.next[node] {
+func (h *head) fillCands(buf []int32) []int32 {
+	s := h.s
+	start := len(buf)
+	h.stamp++
+	for node := h.next[0]; s.match[node] >= 0; node = h.next[node] {
 		if c := s.class[s.nodeOp[node]]; c >= 0 {
-			if s.classSeen[c] == s.stamp {
+			if h.classSeen[c] == h.stamp {
 				continue
 			}
-			s.classSeen[c] = s.stamp
+			h.classSeen[c] = h.stamp
 		}
 		buf = append(buf, node)
+	}
+	if h.reverse {
+		slices.Reverse(buf[start:])
 	}
 	return buf
 }
@@ -206,18 +251,10 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 		return cmp.Compare(a.op, b.op)
 	})
 	k := len(entries) + 1
-	s.next = make([]int32, k)
-	s.prev = make([]int32, k)
 	s.nodeOp = make([]int32, k)
 	s.match = make([]int32, k)
 	s.callNode = make([]int32, n)
-	var nclass int
-	s.class, nclass = unknownClasses(ops)
-	s.classSeen = make([]uint32, nclass)
-	for i := 0; i < k; i++ {
-		s.next[i] = int32((i + 1) % k)
-		s.prev[i] = int32((i + k - 1) % k)
-	}
+	s.class, s.nclass = unknownClasses(ops)
 	s.match[0] = -1 // the head stops the candidate scan of an empty list
 	for j, e := range entries {
 		node := int32(j + 1)
@@ -229,32 +266,33 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 			s.callNode[e.op] = node
 		}
 	}
-	s.bits = newBitset(n, zobristKeys(n))
+	s.keys = zobristKeys(n)
 	s.states = newStateTable(m, intern)
-	s.cache = newCache(n, len(s.bits.words), s.states)
+	s.cache = newCache(n, (n+63)/64, s.states)
 	s.trans = newTransitions(s.states.interns)
+	s.heads = []*head{newHead(s, true, n, k), newHead(s, false, n, k)}
 	if verbose {
 		s.track = newTracker(n)
 	}
 	return s
 }
 
-func (s *search) lift(call int32) {
-	s.next[s.prev[call]] = s.next[call]
-	s.prev[s.next[call]] = s.prev[call]
-	if r := s.match[call]; r > 0 {
-		s.next[s.prev[r]] = s.next[r]
-		s.prev[s.next[r]] = s.prev[r]
+func (h *head) lift(call int32) {
+	h.next[h.prev[call]] = h.next[call]
+	h.prev[h.next[call]] = h.prev[call]
+	if r := h.s.match[call]; r > 0 {
+		h.next[h.prev[r]] = h.next[r]
+		h.prev[h.next[r]] = h.prev[r]
 	}
 }
 
-func (s *search) unlift(call int32) {
-	if r := s.match[call]; r > 0 {
-		s.next[s.prev[r]] = r
-		s.prev[s.next[r]] = r
+func (h *head) unlift(call int32) {
+	if r := h.s.match[call]; r > 0 {
+		h.next[h.prev[r]] = r
+		h.prev[h.next[r]] = r
 	}
-	s.next[s.prev[call]] = call
-	s.prev[s.next[call]] = call
+	h.next[h.prev[call]] = call
+	h.prev[h.next[call]] = call
 }
 
 // step applies op to state cur and returns the next state's handle, or -1
@@ -278,66 +316,107 @@ const pollEvery = 1024
 
 // run searches for a linearization and returns Ok, Illegal, or Unknown when
 // stopped from outside (timeout, memory cap, or another partition's
-// violation).
-//
-// The candidates of a configuration are the calls before the first pending
-// return. They are tried in order of their return (earliest deadline first,
-// unknown-outcome operations last) rather than of their call: an operation
-// that stays open for long, typically one that timed out, is then
-// linearized as late as possible instead of first at every level, which
-// spares most backtracking on linearizable histories. Candidate lists of all
-// levels share one stack-like buffer.
+// violation). The heads take turns of pollEvery steps.
 func (s *search) run() searchOutcome {
-	cur, _ := s.states.intern(s.m.init())
-	s.remember(cur, true)
-	knownLeft := s.nKnown
-	cands := s.fillCands(s.cands[:0])
-	levelStart := 0
-	i := 0
-	grew := false
-	poll := pollEvery - 1 // poll at once: a tiny memory cap must stop even a tiny search
-	verdict := Ok
+	init, _ := s.states.intern(s.m.init())
+	for _, h := range s.heads {
+		h.cur = init
+		h.cands = h.fillCands(h.cands[:0])
+	}
+	root, _ := s.cache.insert(&s.heads[0].bits, init, true)
+	for _, h := range s.heads {
+		h.entry = root
+	}
+	verdict := Illegal
 	var cause stopCause
-	for knownLeft > 0 {
-		if poll++; poll == pollEvery {
-			poll = 0
-			if cause = s.poll(); cause != stopNone {
-				verdict = Unknown
-				break
+	var winner *head
+loop:
+	for {
+		// Poll before the first turn: a tiny memory cap must stop even a
+		// tiny search.
+		if cause = s.poll(); cause != stopNone {
+			verdict = Unknown
+			break
+		}
+		for _, h := range s.heads {
+			switch h.advance(pollEvery) {
+			case Ok:
+				verdict, winner = Ok, h
+				break loop
+			case Illegal:
+				// Exhausted configurations are only marked so once all
+				// their successors are, so one head running out proves it.
+				winner = h
+				break loop
 			}
+		}
+	}
+	if winner == nil {
+		winner = s.heads[0]
+	}
+	for _, h := range s.heads {
+		s.maxDepth = max(s.maxDepth, h.maxDepth, len(h.stack))
+	}
+	if verdict == Ok && s.track != nil {
+		s.track.record(winner.prefMin, winner.stack, s.nodeOp)
+	}
+	s.release()
+	out := searchOutcome{verdict: verdict, cause: cause, explored: s.explored, longest: s.maxDepth}
+	if s.track != nil {
+		out.info = s.track.info(s, winner, verdict)
+	}
+	return out
+}
+
+// advance runs the search for up to budget steps and returns Ok when it has
+// linearized every known operation, Illegal when it has run out of
+// configurations, or "" when its budget is spent.
+func (h *head) advance(budget int) CheckResult {
+	s := h.s
+	cands, i, cur := h.cands, h.i, h.cur
+	defer func() { h.cands, h.i, h.cur = cands, i, cur }()
+	for h.knownLeft > 0 {
+		if budget--; budget < 0 {
+			return ""
 		}
 		if i < len(cands) {
 			node := cands[i]
 			op := s.nodeOp[node]
 			s.explored++
 			id, fresh := s.stepMemo(cur, op)
-			if id >= 0 && s.unknown[op] && !fresh && s.cache.contains(&s.bits, id) {
+			if id >= 0 && s.unknown[op] && (id == cur || !fresh && s.cache.containsDone(&h.bits, id)) {
 				// An unknown-outcome op may also never take effect, so
 				// whatever can follow (S+op, s) can follow (S, s) as well:
-				// if that was reached, taking op here leads nowhere new.
-				// (Dropping every unknown-outcome op of S in this test, not
-				// just op, was measured: it explores more, not less.)
+				// if that is where this head stands, or was exhausted,
+				// taking op here leads nowhere new. (Dropping every
+				// unknown-outcome op of S in this test, not just op, was
+				// measured: it explores more, not less.)
 				id = -1
 			}
 			if id >= 0 {
-				s.take(op)
-				if s.remember(id, fresh && s.states.interns) {
-					s.stack = append(s.stack, frame{node: node, state: cur, cand: int32(i), start: int32(levelStart)})
+				h.bits.set(int(op))
+				// A configuration the other head is exploring is entered
+				// all the same: it may lie on this head's way to a
+				// linearization, and only the other head's current path is
+				// shared that way.
+				if e, st := s.cache.insert(&h.bits, id, fresh && s.states.interns); st != exhausted {
+					h.stack = append(h.stack, frame{node: node, state: cur, cand: int32(i), start: int32(h.levelStart), entry: h.entry})
+					h.entry = e
 					cur = id
-					s.lift(node)
+					h.lift(node)
 					if !s.unknown[op] {
-						knownLeft--
+						h.knownLeft--
 					}
 					if s.track != nil {
-						s.track.pushed(s.stack, s.nodeOp)
+						s.track.pushed(&h.prefMin, h.stack, s.nodeOp)
 					}
-					grew = true
-					levelStart = len(cands)
-					cands = s.fillCands(cands)
-					i = levelStart
+					h.grew = true
+					h.levelStart = len(cands)
+					cands = h.fillCands(cands)
+					i = h.levelStart
 					continue
 				}
-				s.untake(op)
+				h.bits.clear(int(op))
 				if fresh && !s.states.interns {
 					s.states.dropLast()
 				}
@@ -345,45 +424,32 @@ func (s *search) run() searchOutcome {
 			i++
 			continue
 		}
-		// Every candidate failed: undo the latest choice and try the next
-		// candidate of the level below.
-		if len(s.stack) > s.maxDepth {
-			s.maxDepth = len(s.stack)
+		// Every candidate failed: this configuration is exhausted. Undo
+		// the latest choice and try the next candidate of the level below.
+		s.cache.markDone(h.entry)
+		h.maxDepth = max(h.maxDepth, len(h.stack))
+		if len(h.stack) == 0 {
+			return Illegal
 		}
-		if len(s.stack) == 0 {
-			verdict = Illegal
-			break
+		if h.grew && s.track != nil {
+			s.track.record(h.prefMin, h.stack, s.nodeOp)
 		}
-		if grew && s.track != nil {
-			s.track.record(s.stack, s.nodeOp)
-		}
-		grew = false
-		top := s.stack[len(s.stack)-1]
-		s.stack = s.stack[:len(s.stack)-1]
+		h.grew = false
+		top := h.stack[len(h.stack)-1]
+		h.stack = h.stack[:len(h.stack)-1]
 		op := s.nodeOp[top.node]
-		s.untake(op)
+		h.bits.clear(int(op))
 		cur = top.state
-		s.unlift(top.node)
+		h.entry = top.entry
+		h.unlift(top.node)
 		if !s.unknown[op] {
-			knownLeft++
+			h.knownLeft++
 		}
-		cands = cands[:levelStart]
-		levelStart = int(top.start)
+		cands = cands[:h.levelStart]
+		h.levelStart = int(top.start)
 		i = int(top.cand) + 1
 	}
-	s.cands = cands[:0]
-	if len(s.stack) > s.maxDepth {
-		s.maxDepth = len(s.stack)
-	}
-	if verdict == Ok && s.track != nil {
-		s.track.record(s.stack, s.nodeOp)
-	}
-	s.release()
-	out := searchOutcome{verdict: verdict, cause: cause, explored: s.explored, longest: s.maxDepth}
-	if s.track != nil {
-		out.info = s.track.info(s, verdict)
-	}
-	return out
+	return Ok
 }
 
 // poll checks, every pollEvery steps, whether the search must stop, and
@@ -405,22 +471,15 @@ func (s *search) poll() stopCause {
 	return stopNone
 }
 
-// take and untake add op to and remove it from the linearized set.
-func (s *search) take(op int32)   { s.bits.set(int(op)) }
-func (s *search) untake(op int32) { s.bits.clear(int(op)) }
-
-// remember adds the configuration (s.bits, state) to the memo and reports
-// whether it is new.
-func (s *search) remember(state int32, fresh bool) bool {
-	return s.cache.insert(&s.bits, state, fresh)
-}
-
 func (s *search) entries() int {
 	return s.cache.n
 }
 
 func (s *search) bytes() int64 {
-	b := s.cache.bytes() + s.states.bytes + s.trans.bytes() + int64(len(s.dense))*4 + int64(cap(s.stack))*16
+	b := s.cache.bytes() + s.states.bytes + s.trans.bytes() + int64(len(s.dense))*4
+	for _, h := range s.heads {
+		b += int64(cap(h.stack))*16 + int64(cap(h.cands))*4
+	}
 	if s.track != nil {
 		b += s.track.bytes
 	}
