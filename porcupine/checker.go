@@ -129,12 +129,7 @@ func run(cm *compiledModel, parts [][]Operation, opts Options) Result {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return len(parts[b]) - len(parts[a]) })
-	one := func(i int) {
-		if ctl.stopped() != stopNone {
-			outcomes[i] = searchOutcome{verdict: Unknown, cause: ctl.stopped()}
-			return
-		}
-		o := newSearch(cm, ctl, i, parts[i], opts.Verbose, true).run()
+	settle := func(i int, o searchOutcome) {
 		if o.verdict == Illegal {
 			ctl.illegal.Store(true)
 			if !opts.Verbose {
@@ -143,6 +138,20 @@ func run(cm *compiledModel, parts [][]Operation, opts Options) Result {
 		}
 		outcomes[i] = o
 	}
+	// Without Verbose each worker takes turns between up to ringSize
+	// partitions, so that a violation that is quick to find in one
+	// partition ends the check without waiting for slow ones (the
+	// order of partitions says nothing about which is quick). A verbose
+	// check searches them one after the other, to bound the memory held
+	// by searches that will run to their grace.
+	ringSize := 4
+	if opts.Verbose {
+		ringSize = 1
+	}
+	type active struct {
+		i int
+		s *search
+	}
 	workers := opts.Parallelism
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -150,12 +159,33 @@ func run(cm *compiledModel, parts [][]Operation, opts Options) Result {
 	workers = min(workers, len(parts))
 	var next atomic.Int64
 	work := func() {
+		var ring []active
 		for {
-			j := next.Add(1) - 1
-			if j >= int64(len(order)) {
+			for len(ring) < ringSize {
+				j := next.Add(1) - 1
+				if j >= int64(len(order)) {
+					break
+				}
+				i := order[j]
+				if c := ctl.stopped(); c != stopNone {
+					outcomes[i] = searchOutcome{verdict: Unknown, cause: c}
+					continue
+				}
+				s := newSearch(cm, ctl, i, parts[i], opts.Verbose, true)
+				s.start()
+				ring = append(ring, active{i, s})
+			}
+			if len(ring) == 0 {
 				return
 			}
-			one(order[j])
+			for k := 0; k < len(ring); {
+				if !ring[k].s.turn() {
+					k++
+					continue
+				}
+				settle(ring[k].i, ring[k].s.finish())
+				ring = slices.Delete(ring, k, k+1)
+			}
 		}
 	}
 	// Helpers start only if the work is not done after helperDelay: waking

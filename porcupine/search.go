@@ -40,6 +40,11 @@ type search struct {
 
 	heads []*head
 
+	// set when the search is over
+	verdict CheckResult
+	cause   stopCause
+	winner  *head // the head that decided
+
 	explored int64
 	maxDepth int
 	reported int64 // bytes already added to ctl.mem
@@ -312,12 +317,23 @@ func (s *search) step(cur, op int32) (int32, bool) {
 	return s.states.intern(next)
 }
 
-const pollEvery = 1024
+// turnSteps is a head's share of a turn; a search polls once per turn.
+// Turns are short so that a worker taking turns between partitions
+// reaches a quick violation in any of them soon.
+const turnSteps = 256
 
 // run searches for a linearization and returns Ok, Illegal, or Unknown when
 // stopped from outside (timeout, memory cap, or another partition's
-// violation). The heads take turns of pollEvery steps.
+// violation).
 func (s *search) run() searchOutcome {
+	s.start()
+	for !s.turn() {
+	}
+	return s.finish()
+}
+
+// start sets the heads at the initial configuration.
+func (s *search) start() {
 	init, _ := s.states.intern(s.m.init())
 	for _, h := range s.heads {
 		h.cur = init
@@ -327,43 +343,42 @@ func (s *search) run() searchOutcome {
 	for _, h := range s.heads {
 		h.entry = root
 	}
-	verdict := Illegal
-	var cause stopCause
-	var winner *head
-loop:
-	for {
-		// Poll before the first turn: a tiny memory cap must stop even a
-		// tiny search.
-		if cause = s.poll(); cause != stopNone {
-			verdict = Unknown
-			break
-		}
-		for _, h := range s.heads {
-			switch h.advance(pollEvery) {
-			case Ok:
-				verdict, winner = Ok, h
-				break loop
-			case Illegal:
-				// Exhausted configurations are only marked so once all
-				// their successors are, so one head running out proves it.
-				winner = h
-				break loop
-			}
+}
+
+// turn gives each head turnSteps steps and reports whether the search is
+// over. It polls first: a tiny memory cap must stop even a tiny search.
+func (s *search) turn() bool {
+	if cause := s.poll(); cause != stopNone {
+		s.verdict, s.cause = Unknown, cause
+		return true
+	}
+	for _, h := range s.heads {
+		// Exhausted configurations are only marked so once all their
+		// successors are, so one head running out proves Illegal.
+		if v := h.advance(turnSteps); v != "" {
+			s.verdict, s.winner = v, h
+			return true
 		}
 	}
+	return false
+}
+
+// finish releases the search's memory and returns its outcome.
+func (s *search) finish() searchOutcome {
+	winner := s.winner
 	if winner == nil {
 		winner = s.heads[0]
 	}
 	for _, h := range s.heads {
 		s.maxDepth = max(s.maxDepth, h.maxDepth, len(h.stack))
 	}
-	if verdict == Ok && s.track != nil {
+	if s.verdict == Ok && s.track != nil {
 		s.track.record(winner.prefMin, winner.stack, s.nodeOp)
 	}
 	s.release()
-	out := searchOutcome{verdict: verdict, cause: cause, explored: s.explored, longest: s.maxDepth}
+	out := searchOutcome{verdict: s.verdict, cause: s.cause, explored: s.explored, longest: s.maxDepth}
 	if s.track != nil {
-		out.info = s.track.info(s, winner, verdict)
+		out.info = s.track.info(s, winner, s.verdict)
 	}
 	return out
 }
@@ -452,7 +467,7 @@ func (h *head) advance(budget int) CheckResult {
 	return Ok
 }
 
-// poll checks, every pollEvery steps, whether the search must stop, and
+// poll checks, once per turn, whether the search must stop, and
 // settles this search's memory with the shared account.
 func (s *search) poll() stopCause {
 	if c := s.ctl.stopped(); c != stopNone {
