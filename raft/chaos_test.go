@@ -130,8 +130,9 @@ func (cc *chaosClients) run(me int, rnd *rand.Rand) {
 	}
 }
 
-// watchLeaders polls every live server's GetState and reports two leaders
-// of one term, however briefly they overlap.
+// watchLeaders polls every live server's GetState and reports a breach of
+// election safety (surveyLeaders): two leaders of one term, however briefly
+// they overlap, or a leader without the votes to show for it.
 func watchLeaders(h *harness, cfg *cluster, done chan struct{}, wg *sync.WaitGroup) {
 	defer wg.Done()
 	for {
@@ -140,17 +141,9 @@ func watchLeaders(h *harness, cfg *cluster, done chan struct{}, wg *sync.WaitGro
 			return
 		case <-time.After(37 * time.Millisecond):
 		}
-		for i := 0; i < cfg.n; i++ {
-			rf := cfg.raft(i)
-			if rf == nil {
-				continue
-			}
-			if term, isLeader := rf.GetState(); isLeader {
-				if err := cfg.recordLeader(term, i); err != "" {
-					h.report(err)
-					return
-				}
-			}
+		if _, err := cfg.surveyLeaders(); err != "" {
+			h.report(err)
+			return
 		}
 	}
 }

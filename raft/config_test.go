@@ -451,37 +451,80 @@ func (cfg *cluster) checkApplyErr() {
 // ---------------------------------------------------------------------------
 // Probes.
 
-// pollLeaders asks every connected server for its state, records who leads
-// which term and fails if two servers ever led the same term.
+// pollLeaders asks every server for its state and fails on a breach of
+// election safety (see surveyLeaders). It returns the leaders among the
+// connected servers, by term.
 func (cfg *cluster) pollLeaders() map[int][]int {
-	byTerm := map[int][]int{}
-	for i := 0; i < cfg.n; i++ {
-		if !cfg.isConnected(i) {
-			continue
-		}
-		rf := cfg.raft(i)
-		if rf == nil {
-			continue
-		}
-		term, isLeader := rf.GetState()
-		if isLeader {
-			byTerm[term] = append(byTerm[term], i)
-			cfg.noteLeader(term, i)
-		}
+	byTerm, err := cfg.surveyLeaders()
+	if err != "" {
+		cfg.h.fatalf("%s", err)
 	}
 	return byTerm
 }
 
-// noteLeader records that server i claims to lead term; two leaders of one
-// term, at any two moments, break election safety.
-func (cfg *cluster) noteLeader(term, i int) {
-	if err := cfg.recordLeader(term, i); err != "" {
-		cfg.h.fatalf("%s", err)
+// surveyLeaders reads every live server's GetState and checks election
+// safety two ways:
+//
+//   - no two servers ever claim the same term (recordLeader);
+//   - a leader of term T has the votes to show for it: every voter adopts
+//     T (and persists it) before it grants its vote, and terms never go
+//     down, so at least a majority, the leader included, must be at term T
+//     or beyond. Crashed servers are given the benefit of the doubt. The
+//     terms are read a second time after every leadership claim was read,
+//     so a vote granted in between cannot make a correct Raft fail.
+//
+// It returns the leaders among the connected servers, by term, and the
+// first violation (or ""). Safe on any goroutine.
+func (cfg *cluster) surveyLeaders() (map[int][]int, string) {
+	type claim struct{ server, term int }
+	var claims []claim
+	byTerm := map[int][]int{}
+	for i := 0; i < cfg.n; i++ {
+		rf := cfg.raft(i)
+		if rf == nil {
+			continue
+		}
+		if term, isLeader := rf.GetState(); isLeader {
+			claims = append(claims, claim{i, term})
+			if cfg.isConnected(i) {
+				byTerm[term] = append(byTerm[term], i)
+			}
+			if err := cfg.recordLeader(term, i); err != "" {
+				return byTerm, err
+			}
+		}
 	}
+	if len(claims) == 0 {
+		return byTerm, ""
+	}
+	terms := make([]int, cfg.n) // -1: down, may have voted
+	for j := 0; j < cfg.n; j++ {
+		terms[j] = -1
+		if rf := cfg.raft(j); rf != nil {
+			terms[j], _ = rf.GetState()
+		}
+	}
+	for _, c := range claims {
+		support := 1
+		for j := 0; j < cfg.n; j++ {
+			if j != c.server && (terms[j] == -1 || terms[j] >= c.term) {
+				support++
+			}
+		}
+		if 2*support <= cfg.n {
+			cfg.mu.Lock()
+			step := cfg.stepLocked()
+			cfg.mu.Unlock()
+			return byTerm, fmt.Sprintf("election safety: server %d leads term %d, but only %d of %d servers have reached that term (terms now %v): it cannot have had the votes of a majority%s [seed %d]",
+				c.server, c.term, support, cfg.n, terms, step, cfg.h.lh.Seed())
+		}
+	}
+	return byTerm, ""
 }
 
-// recordLeader is noteLeader for goroutines other than the test's: it
-// returns the violation instead of failing.
+// recordLeader records that server i claims to lead term; two leaders of
+// one term, at any two moments, break election safety. It returns the
+// violation, or "".
 func (cfg *cluster) recordLeader(term, i int) string {
 	cfg.mu.Lock()
 	defer cfg.mu.Unlock()

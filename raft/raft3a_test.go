@@ -5,6 +5,8 @@ package raft
 import (
 	"testing"
 	"time"
+
+	"raftlab/labrpc"
 )
 
 // Three servers elect one leader, agree on its term, and keep both while
@@ -143,6 +145,42 @@ func TestManyElections3A(t *testing.T) {
 			}
 		}
 		cfg.checkOneLeader()
+		cfg.end()
+	})
+}
+
+// A vote counts only in the election it was cast for. Candidate c cannot
+// reach the leader at all, and its RequestVotes reach the third server v
+// two seconds late, long after c has timed out and moved on to a later
+// term. v grants each (c's log is as up to date as its own), but each
+// grant answers an election c has abandoned; a candidate that counts it
+// toward its current election "wins" a term nobody else has even reached.
+// The survey of terms catches that at once: a leader of term T needs a
+// majority at term T or beyond.
+func TestStaleVoteReplies3A(t *testing.T) {
+	runTest(t, testBudget{virtual: 30 * time.Second, rpcs: 3000}, func(h *harness) {
+		const servers = 3
+		cfg := makeCluster(h, servers, false, false)
+		cfg.begin("votes from abandoned elections do not count")
+
+		leader := cfg.checkOneLeader()
+		c := (leader + 1) % servers
+		v := (leader + 2) % servers
+		cfg.cut(c, leader)
+		cfg.cut(leader, c)
+		cfg.net.SetLinkFaults(c, v, labrpc.Faults{MinDelay: 2 * time.Second, MaxDelay: 2*time.Second + time.Millisecond})
+		cfg.h.event("link %d -> %d: every request 2s late", c, v)
+
+		// Survey often: the false leadership may last only until c hears
+		// of a higher term.
+		for k := 0; k < 400; k++ {
+			cfg.sleep(20 * time.Millisecond)
+			cfg.pollLeaders()
+		}
+
+		cfg.net.ClearLinkFaults()
+		cfg.heal()
+		cfg.one(cfg.randCmd(), servers, true)
 		cfg.end()
 	})
 }
