@@ -1,7 +1,5 @@
 package porcupine
 
-import "math/bits"
-
 // bitset is the set of operations already linearized. It carries a Zobrist
 // hash (the XOR of a random key per member) so that setting or clearing a bit
 // updates the hash in O(1) instead of rehashing every word per cache probe.
@@ -23,18 +21,6 @@ func (b *bitset) set(i int) {
 func (b *bitset) clear(i int) {
 	b.words[i>>6] &^= 1 << (uint(i) & 63)
 	b.hash ^= b.keys[i]
-}
-
-func (b *bitset) has(i int) bool {
-	return b.words[i>>6]&(1<<(uint(i)&63)) != 0
-}
-
-func (b *bitset) count() int {
-	c := 0
-	for _, w := range b.words {
-		c += bits.OnesCount64(w)
-	}
-	return c
 }
 
 // zobristKeys returns n pseudo-random keys from a fixed seed: the search must

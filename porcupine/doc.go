@@ -66,8 +66,13 @@
 //
 // # Performance
 //
-// Partitions are searched in parallel (Options.Parallelism), largest first.
-// The memo of visited configurations is an open-addressing table keyed by an
+// Partitions are searched in parallel (Options.Parallelism); a worker takes
+// turns between several, so that a violation quick to find in any of them
+// ends the check soon. Each partition is searched by two depth-first heads
+// taking turns over one memo, one trying the latest-called candidate first,
+// the other the earliest: which order finds a linearization sooner varies by
+// orders of magnitude between histories, and a configuration exhausted by
+// either is pruned for both. The memo of visited configurations is an open-addressing table keyed by an
 // incremental (Zobrist) hash of the linearized set combined with the state's
 // hash, with the sets packed in chunks; states are interned, so the memo
 // compares integers, and Step results are memoized per (state, operation)

@@ -2,7 +2,6 @@ package porcupine
 
 import (
 	"cmp"
-	"math"
 	"reflect"
 	"slices"
 )
@@ -218,8 +217,6 @@ type searchOutcome struct {
 	longest  int
 	info     partitionInfo
 }
-
-const maxOps = math.MaxInt32 / 2
 
 func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbose, intern bool) *search {
 	n := len(ops)
@@ -499,10 +496,6 @@ func (s *search) poll() stopCause {
 		}
 	}
 	return stopNone
-}
-
-func (s *search) entries() int {
-	return s.cache.n
 }
 
 func (s *search) bytes() int64 {
