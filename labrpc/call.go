@@ -71,8 +71,8 @@ func (c *call) run(args, reply any) bool {
 	}
 
 	f := r.faults
-	if f.MaxDelay > 0 {
-		if !n.sleep(between(c.d.reqDelay, f.MinDelay, f.MaxDelay), r.slot.dead) {
+	if delay := r.requestDelay(c.d); delay > 0 {
+		if !n.sleep(delay, r.slot.dead) {
 			return c.interrupted()
 		}
 	}

@@ -13,6 +13,7 @@ import (
 type decisions struct {
 	reqDelay, dropReq, dropReply, dup, dupDelay uint64
 	reorder, reorderA, reorderB, failDelay      uint64
+	jitter                                      uint64
 }
 
 func drawDecisions(seed uint64, endHash uint64, k uint64) decisions {
@@ -22,7 +23,7 @@ func drawDecisions(seed uint64, endHash uint64, k uint64) decisions {
 		reqDelay: p.Uint64(), dropReq: p.Uint64(), dropReply: p.Uint64(),
 		dup: p.Uint64(), dupDelay: p.Uint64(),
 		reorder: p.Uint64(), reorderA: p.Uint64(), reorderB: p.Uint64(),
-		failDelay: p.Uint64(),
+		failDelay: p.Uint64(), jitter: p.Uint64(),
 	}
 }
 

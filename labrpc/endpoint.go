@@ -3,6 +3,7 @@ package labrpc
 import (
 	"math/rand/v2"
 	"sync/atomic"
+	"time"
 
 	"raftlab/dlog"
 )
@@ -71,6 +72,7 @@ type callRoute struct {
 	slot       *serverSlot // nil: no route
 	off        chan struct{}
 	faults     Faults
+	jitter     time.Duration
 	why        Outcome // NoRoute or DeadServer when slot is nil
 	detail     string
 	longReord  bool
@@ -118,6 +120,7 @@ func (e *ClientEnd) route() (r callRoute, cleaned bool) {
 		default:
 			r.slot = slot
 			r.faults = n.faultsFor(e.owner, e.server)
+			r.jitter = n.jitter
 		}
 	}
 	return r, n.cleaned

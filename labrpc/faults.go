@@ -95,3 +95,35 @@ func (n *Network) faultsFor(owner, server any) Faults {
 	}
 	return n.faults
 }
+
+// SetJitter delays every delivered request by a further amount drawn
+// uniformly from [0, d), on top of any configured delay, even on a reliable
+// network. The test harness turns it on (a fraction of a millisecond) so
+// that in virtual time no two deliveries share an instant: with zero
+// delays, servers whose timers fire on the same tick race within one
+// instant, the goroutine scheduler picks the winner, and a seed no longer
+// replays. Off (0) by default, which keeps the classic timing and lets
+// benchmarks measure the network itself. A negative d is recorded as an
+// error and ignored.
+func (n *Network) SetJitter(d time.Duration) {
+	if d < 0 {
+		n.fail(fmt.Errorf("labrpc: SetJitter(%v): the jitter must be zero (off) or positive", d))
+		return
+	}
+	n.mu.Lock()
+	n.jitter = d
+	n.mu.Unlock()
+}
+
+// requestDelay is how long a routed request travels: the link's delay,
+// plus the network's jitter.
+func (r *callRoute) requestDelay(d decisions) time.Duration {
+	var delay time.Duration
+	if r.faults.MaxDelay > 0 {
+		delay = between(d.reqDelay, r.faults.MinDelay, r.faults.MaxDelay)
+	}
+	if r.jitter > 0 {
+		delay += between(d.jitter, 0, r.jitter)
+	}
+	return delay
+}

@@ -33,6 +33,7 @@ type Network struct {
 	longReordering bool
 	longDelays     bool
 	faults         Faults
+	jitter         time.Duration
 	linkFaults     map[link]Faults
 	ends           map[any]*ClientEnd
 	servers        map[any]*serverSlot

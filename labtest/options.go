@@ -7,6 +7,15 @@ import "time"
 // finish within 120 s of wall-clock time; a body that needs more is stuck.
 const DefaultVirtualTimeLimit = 120 * time.Second
 
+// NetworkJitter is the extra delay, drawn per call below this bound, that
+// H.Net's network adds to every delivered request (labrpc's SetJitter). In
+// virtual time, servers whose timers fire on the same tick would otherwise
+// exchange RPCs within one instant, where the goroutine scheduler, not the
+// seed, picks the order, and a failure would not replay. Half a
+// millisecond is far below any lab timeout, so it changes no outcome a
+// test can rely on.
+const NetworkJitter = 500 * time.Microsecond
+
 // MaxVirtualTimeLimit is the limit of a test that asks for none (0): a
 // deadlocked body still ends, after about a second of real time.
 const MaxVirtualTimeLimit = time.Hour

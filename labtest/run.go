@@ -250,6 +250,7 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 		h := &H{r: r}
 
 		r.net = labrpc.MakeNetworkSeed(r.seed)
+		r.net.SetJitter(NetworkJitter)
 		r.netP.Store(r.net)
 		r.net.SetLogSink(recordSink{r}, r.set.topics)
 		r.net.OnError(func(err error) { r.fail("%v", err) })

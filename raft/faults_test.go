@@ -35,22 +35,12 @@ func (cfg *cluster) cut(from, to int) {
 	cfg.h.event("cut %d -> %d", from, to)
 }
 
-// setFaults sets the network-wide faults. Every RPC is delayed by at least
-// a random fraction of testMinJitter, even on a "reliable" network: with zero
-// delays, two servers whose timers fire on the same tick (coarse timers
-// make that common) race within one virtual instant, the goroutine
-// scheduler decides, and a seed no longer replays. A sub-millisecond
-// jitter gives every delivery its own instant.
+// setFaults sets the network-wide faults. (labtest's network adds its own
+// sub-millisecond jitter to every RPC, so seeds replay even with no delay.)
 func (cfg *cluster) setFaults(f labrpc.Faults) {
-	if f.MaxDelay < testMinJitter {
-		f.MaxDelay = testMinJitter
-	}
 	cfg.net.SetFaults(f)
 	cfg.h.event("faults %+v", f)
 }
-
-// testMinJitter is the least delay spread of any RPC (see setFaults).
-const testMinJitter = 500 * time.Microsecond
 
 // Every RPC may arrive twice, late and out of order. A follower must not
 // append an entry twice, nor let a stale duplicate of an AppendEntries cut
