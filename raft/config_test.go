@@ -789,6 +789,10 @@ func (cfg *cluster) end() {
 	}
 	cfg.h.logf("  ... done: %v %s, %d peers, %d RPCs, %d bytes, %d agreements%s",
 		time.Since(cfg.t0).Round(time.Millisecond), clock, cfg.n, rpcs, nbytes, ncmds, perAgree)
+	if b := cfg.h.budget.virtual; b > 0 && time.Since(cfg.t0) > b {
+		cfg.h.fatalf("time budget: the test took %v of virtual time, its budget is %v: too slow (elections or agreement taking too long?)",
+			time.Since(cfg.t0).Round(time.Millisecond), b)
+	}
 	if b := cfg.h.budget.rpcs; b > 0 && cfg.rpcTotal() > b {
 		cfg.h.fatalf("RPC budget: the test made %d RPCs, its budget is %d: too many RPCs (heartbeats too frequent, or retries without backoff?)",
 			cfg.rpcTotal(), b)
@@ -805,6 +809,10 @@ func (cfg *cluster) randCmd() int {
 
 // ---------------------------------------------------------------------------
 // Glue to labtest, the virtual-time harness.
+
+// virtualGrace is how far past its budget a test may run before labtest
+// stops it.
+const virtualGrace = 30 * time.Second
 
 // testBudget is what one test may spend: virtual time (labtest fails the test,
 // with a goroutine dump, when the body runs past it) and RPCs (checked by
@@ -835,7 +843,11 @@ func runTest(t *testing.T, b testBudget, body func(h *harness)) {
 // runTestSeed is runTest with an explicit seed, for multi-seed tests.
 func runTestSeed(t *testing.T, seed uint64, seeded bool, b testBudget, body func(h *harness)) {
 	t.Helper()
-	opts := []labtest.Option{labtest.VirtualTimeLimit(b.virtual)}
+	// The hard limit leaves room past the budget so that a helper that gives
+	// up (one, wait, checkOneLeader: about 10 s each) fails with its own
+	// message, which says what did not happen, rather than with the limit's
+	// goroutine dump; the budget itself is checked in cluster.end.
+	opts := []labtest.Option{labtest.VirtualTimeLimit(b.virtual + virtualGrace)}
 	if seeded {
 		opts = append(opts, labtest.WithSeed(seed))
 	}
