@@ -10,13 +10,14 @@ import "math/bits"
 // compare, and growing never copies the sets.
 type cache struct {
 	words  int        // bitset words per entry
-	stride int        // words + 1: state<<32 | low half of the key follows the set
+	stride int        // words + 1: the state handle follows the set
 	chunks [][]uint64 // entries, 1<<shift per chunk
 	shift  uint
 	n      int      // entries
 	slots  []uint64 // high 32 bits: hash tag; low 32: entry index + 1; 0 empty
 	done   []uint64 // bitset over entries: exhausted
 	mask   uint64
+	top    uint // a key's slot is key >> top: the table has 1<<(64-top) slots
 	states *stateTable
 }
 
@@ -34,6 +35,7 @@ func newCache(ops, words int, states *stateTable) *cache {
 		stride: words + 1,
 		slots:  make([]uint64, 64),
 		mask:   63,
+		top:    58,
 		states: states,
 	}
 }
@@ -69,7 +71,7 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) (int32, int) {
 	st := c.states
 	h := cacheKey(b, st.hashOf(state))
 	tag := h &^ 0xffffffff
-	i := h & c.mask
+	i := h >> c.top
 	for {
 		s := c.slots[i]
 		if s == 0 {
@@ -98,7 +100,7 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) (int32, int) {
 	for j, w := range b.words {
 		dst[j] = w
 	}
-	dst[c.words] = uint64(uint32(state))<<32 | h&0xffffffff
+	dst[c.words] = uint64(uint32(state)) << 32
 	c.n++
 	c.slots[i] = tag | uint64(e+1)
 	// At most half full: linear probing's expected chain grows quickly
@@ -122,7 +124,7 @@ func (c *cache) containsDone(b *bitset, state int32) bool {
 	st := c.states
 	h := cacheKey(b, st.hashOf(state))
 	tag := h &^ 0xffffffff
-	for i := h & c.mask; c.slots[i] != 0; i = (i + 1) & c.mask {
+	for i := h >> c.top; c.slots[i] != 0; i = (i + 1) & c.mask {
 		s := c.slots[i]
 		if s&^0xffffffff != tag {
 			continue
@@ -147,24 +149,23 @@ func equalWords(a, b []uint64) bool {
 	return true
 }
 
-// grow quadruples the slot table (fewer rehash passes), rebuilding each
-// key from the tag in its slot and the low half kept in the entry.
+// grow quadruples the slot table (fewer rehash passes). A slot's position
+// comes from the top bits of the key, which its tag keeps, so rehashing
+// never touches the entries.
 func (c *cache) grow() {
 	size := (c.mask + 1) * 4
 	slots := make([]uint64, size)
 	mask := size - 1
+	top := c.top - 2
 	for _, s := range c.slots {
 		if s == 0 {
 			continue
 		}
-		e := c.entry(int(s&0xffffffff) - 1)
-		h := s&^0xffffffff | e[c.words]&0xffffffff
-		i := h & mask
+		i := s >> top
 		for slots[i] != 0 {
 			i = (i + 1) & mask
 		}
 		slots[i] = s
 	}
-	c.slots = slots
-	c.mask = mask
+	c.slots, c.mask, c.top = slots, mask, top
 }
