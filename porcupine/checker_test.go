@@ -482,3 +482,23 @@ func TestUnknownReasonString(t *testing.T) {
 	r = &UnknownReason{Cause: "timeout", Detail: "timed out after 1s", Explored: 3, LongestPrefix: 2}
 	assert.True(t, strings.HasPrefix(r.String(), "timeout: timed out after 1s"))
 }
+
+func TestParallelismAgrees(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 12 {
+		h := genKV(r, 10, 10, 2000, 0.01)
+		want := Ok
+		if i%2 == 1 && plant(r, h) {
+			want = Illegal
+		}
+		for _, opts := range []Options{{Parallelism: 1}, {Parallelism: 2}, {Parallelism: 4}, {Verbose: true}} {
+			opts.Timeout = 30 * time.Second
+			res, err := Check(kvModel(), h, opts)
+			require.NoError(t, err)
+			require.Equal(t, want, res.Verdict, "history %d, %+v", i, opts)
+			if opts.Verbose {
+				checkInfo(t, kvModel(), res)
+			}
+		}
+	}
+}
