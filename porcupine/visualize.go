@@ -90,6 +90,7 @@ type visPart struct {
 	// operation or the stuck one; others are sent empty to keep indices.
 	Partials   [][]int   `json:"partials"`
 	Illegal    bool      `json:"illegal"`
+	Undecided  bool      `json:"undecided"` // the search stopped before a verdict
 	Stuck      int       `json:"stuck"`
 	Next       []int     `json:"next"`
 	StuckState int       `json:"stuckState"` // string id of the state after the stuck partial, -1 if none
@@ -395,7 +396,7 @@ func visDescribeStates(model Model, doc *visDoc, replays []*visReplay, strs *vis
 func visBuildPart(model Model, p partitionInfo, partIndex int, anns []Annotation, base int64, clientRow map[int]int, strs *visStringTable) (visPart, []*visReplay) {
 	n := len(p.ops)
 	part := visPart{Ops: make([]int64, n*visOpStride), Partials: make([][]int, len(p.partials)),
-		Illegal: p.illegal, Stuck: -1, Next: []int{}, StuckState: -1, AnnX: make([]float64, 0, 2*len(anns))}
+		Illegal: p.illegal, Undecided: p.undecided, Stuck: -1, Next: []int{}, StuckState: -1, AnnX: make([]float64, 0, 2*len(anns))}
 
 	// Compressed time: only the real-time order between one operation's
 	// return and another's call matters for linearizability, so a run of

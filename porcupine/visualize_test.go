@@ -472,6 +472,19 @@ func TestVisualizeUnknownVerdict(t *testing.T) {
 	assert.Contains(t, visRender(t, visKVModel(), info), "<title>porcupine: Unknown</title>")
 }
 
+// A verbose check stops searching the other partitions soon after one is
+// found illegal; the page must not call such a partition linearizable.
+func TestVisualizeMarksUndecidedPartitions(t *testing.T) {
+	info := visIllegalInfo()
+	info.partitions[0].undecided = true
+	doc := visBuild(visKVModel(), info)
+	assert.True(t, doc.Parts[0].Undecided, "an undecided partition must be marked so in the page data")
+	assert.False(t, doc.Parts[1].Undecided)
+	page := visRender(t, visKVModel(), info)
+	assert.Equal(t, doc.Parts[0].Undecided, visPageData(t, page).Parts[0].Undecided, "the flag must reach the page")
+	assert.Contains(t, page, "not decided, ", "the page script must label undecided partitions")
+}
+
 func TestVisualizePath(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "vis.html")
 	require.NoError(t, VisualizePath(visKVModel(), visIllegalInfo(), path))

@@ -165,7 +165,7 @@ function opChip(parent, g, i) {
 
 function buildPane(container, g) {
   var P = g.P;
-  var sec = el('section', { cls: 'pane ' + (P.illegal ? 'illegal' : (D.unknown && D.unknown.partition === g.pi ? 'stopped' : 'ok')), id: 'part-' + g.pi }, container);
+  var sec = el('section', { cls: 'pane ' + (P.illegal ? 'illegal' : (P.undecided || (D.unknown && D.unknown.partition === g.pi) ? 'stopped' : 'ok')), id: 'part-' + g.pi }, container);
   var h = el('header', null, sec);
   el('h2', { text: 'Partition ' + g.pi }, h);
   var tag = el('span', { cls: 'tag' }, h);
@@ -189,6 +189,12 @@ function buildPane(container, g) {
     tag.textContent = 'search stopped here (' + D.unknown.cause + ')';
     el('div', { cls: 'explain stopped', text: 'The checker gave up while searching this partition, after linearizing at most ' +
       D.unknown.longestPrefix + ' of ' + g.n + ' operations. The green path is the longest partial linearization it found.' }, h);
+  } else if (P.undecided) {
+    // A verbose check stops searching the other partitions soon after one
+    // is found illegal: saying "linearizable" here would be a guess.
+    tag.textContent = 'not decided, ' + g.n + ' operations';
+    el('div', { cls: 'explain stopped', text: 'The checker stopped searching this partition before reaching a verdict ' +
+      '(a violation elsewhere had already decided the check). The green path is the longest partial linearization it found.' }, h);
   } else {
     tag.textContent = D.unknown ? g.n + ' operations' : 'linearizable, ' + g.n + ' operations';
   }
@@ -524,7 +530,7 @@ function main() {
   // Problem partitions first, so the error is on screen without
   // scrolling; the rest keep their order.
   var order = D.parts.map(function (_, i) { return i; });
-  function rank(i) { return D.parts[i].illegal ? 0 : D.unknown && D.unknown.partition === i ? 1 : 2; }
+  function rank(i) { return D.parts[i].illegal ? 0 : D.parts[i].undecided || (D.unknown && D.unknown.partition === i) ? 1 : 2; }
   order.sort(function (a, b) { return rank(a) - rank(b) || a - b; });
   state.panes = new Array(D.parts.length);
   for (var q = 0; q < order.length; q++) {
