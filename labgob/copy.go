@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"reflect"
 	"sync"
+	"sync/atomic"
 )
 
 // A pipe is an encoder and a decoder joined by a buffer. gob sends type
@@ -17,14 +18,32 @@ type pipe struct {
 	dec *gob.Decoder
 }
 
-var pipes sync.Map // reflect.Type (of src) -> *sync.Pool of *pipe
+// pipeSet holds the idle pipes for one source type.
+type pipeSet struct {
+	pool sync.Pool
+	// iface: values of the type can hold interface values, so their
+	// encoding may carry type definitions inline (see Copy).
+	iface bool
+}
 
-func getPipe(t reflect.Type) *pipe {
-	pv, ok := pipes.Load(t)
-	if !ok {
-		pv, _ = pipes.LoadOrStore(t, &sync.Pool{})
+var pipes sync.Map // reflect.Type (of src) -> *pipeSet
+
+// nesting is set once a type that itself holds interface values is
+// registered through labgob (types given to gob.Register directly are not
+// seen): only then can an interface value's contents bring type
+// definitions into the middle of a value message.
+var nesting atomic.Bool
+
+func pipesFor(t reflect.Type) *pipeSet {
+	if ps, ok := pipes.Load(t); ok {
+		return ps.(*pipeSet)
 	}
-	if p, ok := pv.(*sync.Pool).Get().(*pipe); ok {
+	ps, _ := pipes.LoadOrStore(t, &pipeSet{iface: holdsInterface(t, map[reflect.Type]bool{})})
+	return ps.(*pipeSet)
+}
+
+func (ps *pipeSet) get(t reflect.Type) *pipe {
+	if p, ok := ps.pool.Get().(*pipe); ok {
 		return p
 	}
 	p := &pipe{}
@@ -45,21 +64,50 @@ func getPipe(t reflect.Type) *pipe {
 	return p
 }
 
-func putPipe(t reflect.Type, p *pipe) {
-	if pv, ok := pipes.Load(t); ok {
-		p.buf.Reset()
-		pv.(*sync.Pool).Put(p)
+func (ps *pipeSet) put(p *pipe) {
+	p.buf.Reset()
+	ps.pool.Put(p)
+}
+
+// holdsInterface reports whether a value of type t can contain an
+// interface value that gob sends.
+func holdsInterface(t reflect.Type, seen map[reflect.Type]bool) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
+	if seen[t] || sendsItself(t) {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Slice, reflect.Array:
+		return holdsInterface(t.Elem(), seen)
+	case reflect.Map:
+		return holdsInterface(t.Key(), seen) || holdsInterface(t.Elem(), seen)
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if f := t.Field(i); f.IsExported() && holdsInterface(f.Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Copy deep-copies src into dst (a non-nil pointer) through gob, the way a
 // network carries a value, and returns how many bytes the value took on
-// the wire. Type descriptions, which gob sends once per stream, are not
-// counted, except those of concrete types inside interface values, which
-// gob sends inline: a value with interface fields may count a few dozen
-// bytes more the first time a pooled stream carries its concrete type. dst's type may differ from src's where gob allows it. The
-// findings are those of CheckType for both types and of CheckDestination
-// for dst; they are also reported as usual. Copy is safe for concurrent use.
+// the wire. The count depends only on the value: it is the size of the
+// value's gob messages on a stream that has already sent every type the
+// value uses, so type definitions never count, wherever gob puts them,
+// and neither the pooled stream's history nor the order of calls matters.
+// (gob numbers types process-wide in the order they are first used; a type
+// numbered 128 or above takes one byte more than one below, which only a
+// program with more than 64 gob types can meet.) dst's type may differ
+// from src's where gob allows it. The findings are those of CheckType for
+// both types and of CheckDestination for dst; they are also reported as
+// usual. Copy is safe for concurrent use.
 func Copy(dst, src any) (n int, findings []Finding, err error) {
 	st := reflect.TypeOf(src)
 	findings = append(findings, CheckType(st)...)
@@ -72,10 +120,13 @@ func Copy(dst, src any) (n int, findings []Finding, err error) {
 	if st == nil {
 		return 0, findings, gob.NewEncoder(&bytes.Buffer{}).Encode(src)
 	}
-	p := getPipe(st)
+	ps := pipesFor(st)
+	p := ps.get(st)
 	if err := p.enc.Encode(src); err != nil {
 		return 0, findings, err // the stream may be half-written: drop the pipe
 	}
+	// Type definitions sent as messages of their own are skipped here; the
+	// warm-up in get keeps most of them off real values anyway.
 	n = valueBytes(p.buf.Bytes())
 	if err := p.dec.Decode(dst); err != nil {
 		return n, findings, err
@@ -83,7 +134,22 @@ func Copy(dst, src any) (n int, findings []Finding, err error) {
 	if p.buf.Len() != 0 {
 		return n, findings, nil // should not happen; do not reuse a pipe out of step
 	}
-	putPipe(st, p)
+	if ps.iface && nesting.Load() {
+		// The concrete type of an interface value held inside another
+		// interface value has its definition written inline, into the outer
+		// value's bytes, the first time this stream carries it. Measure
+		// again now that every type has been sent. The decoder can skip
+		// that message: it defines nothing.
+		if p.enc.Encode(src) != nil {
+			return n, findings, nil
+		}
+		m := p.buf.Bytes()
+		if valueBytes(m) != len(m) {
+			return n, findings, nil // src changed under us; drop the pipe
+		}
+		n = len(m)
+	}
+	ps.put(p)
 	return n, findings, nil
 }
 

@@ -54,16 +54,25 @@ func (d *LabDecoder) Decode(e any) error {
 // Unlike gob.Register it does not panic on a conflict: the conflict is
 // reported as a finding instead.
 func Register(value any) {
-	CheckType(reflect.TypeOf(value))
+	noteRegistered(reflect.TypeOf(value))
 	defer recoverRegistration(fmt.Sprintf("%T", value))
 	gob.Register(value)
 }
 
 // RegisterName is Register with an explicit name, as gob.RegisterName.
 func RegisterName(name string, value any) {
-	CheckType(reflect.TypeOf(value))
+	noteRegistered(reflect.TypeOf(value))
 	defer recoverRegistration(name)
 	gob.RegisterName(name, value)
+}
+
+// noteRegistered checks a type that may travel inside interface values and
+// notes whether it can carry interface values of its own (see Copy).
+func noteRegistered(t reflect.Type) {
+	CheckType(t)
+	if t != nil && holdsInterface(t, map[reflect.Type]bool{}) {
+		nesting.Store(true)
+	}
 }
 
 func recoverRegistration(name string) {

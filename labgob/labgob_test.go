@@ -2,6 +2,7 @@ package labgob
 
 import (
 	"bytes"
+	"encoding/gob"
 	"reflect"
 	"strings"
 	"testing"
@@ -176,3 +177,43 @@ func TestCopyErrorsOnUnsendable(t *testing.T) {
 }
 
 func reflectTypeOf(v any) reflect.Type { return reflect.TypeOf(v) }
+
+// Types for TestCopyCountIsStreamIndependent, used nowhere else so that
+// their pipes start fresh.
+type nestPoint struct{ X, Y int }
+type nestWrap struct{ Inner any }
+type nestMsg struct {
+	Term int
+	Cmds []any
+}
+
+// settledSize is the size of v's value message on a stream that has
+// already sent every type v uses: gob's own encoding of v, minus any
+// history.
+func settledSize(t *testing.T, v any) int {
+	var buf bytes.Buffer
+	enc := gob.NewEncoder(&buf)
+	require.NoError(t, enc.Encode(v))
+	buf.Reset()
+	require.NoError(t, enc.Encode(v))
+	return buf.Len()
+}
+
+// A concrete type inside an interface value inside an interface value has
+// its type definitions written inline, in the outer value's bytes, the
+// first time a stream carries it: the count must not include them, or the
+// same value counts differently on a fresh pooled pipe than on a used one.
+func TestCopyCountIsStreamIndependent(t *testing.T) {
+	quiet(t)
+	Register(nestPoint{})
+	Register(nestWrap{})
+	v := &nestMsg{Term: 3, Cmds: []any{nestWrap{Inner: nestPoint{1, 2}}, 7}}
+	want := settledSize(t, v)
+	for i := range 10 {
+		var dst nestMsg
+		n, _, err := Copy(&dst, v)
+		require.NoError(t, err)
+		require.Equal(t, *v, dst)
+		assert.Equal(t, want, n, "copy %d", i)
+	}
+}

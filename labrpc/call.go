@@ -18,7 +18,8 @@ type call struct {
 	r      callRoute
 
 	reqBytes, replyBytes int64
-	delivered            bool // the handler ran
+	delivered            bool          // the handler ran
+	departed             time.Duration // already spent before the route was final
 }
 
 func (c *call) run(args, reply any) bool {
@@ -37,18 +38,12 @@ func (c *call) run(args, reply any) bool {
 
 	// Deep-copy the args now: the request carries them as they are at the
 	// moment of the call, whatever the caller does with them later.
-	var m *method
-	var svc *Service
+	svc, m, ok := c.resolve(rv, reply)
+	if !ok {
+		return false
+	}
 	var argp reflect.Value
-	if r.slot != nil {
-		var err error
-		svc, m, err = r.slot.srv.lookup(c.method)
-		if err != nil {
-			return c.misuse(fmt.Errorf("labrpc: Call from %s to server %s: %w", r.from, r.to, err))
-		}
-		if rv.Type().Elem() != m.replyType {
-			return c.misuse(fmt.Errorf("labrpc: Call(%q) from %s to server %s: reply is %T but the handler fills *%s; pass a new(%s)", c.method, r.from, r.to, reply, m.replyType, m.replyType))
-		}
+	if m != nil {
 		argp = reflect.New(m.argType)
 	} else if args != nil {
 		argp = reflect.New(reflect.TypeOf(args))
@@ -57,12 +52,43 @@ func (c *call) run(args, reply any) bool {
 		return false
 	}
 
+	// In replay mode the call leaves at the end of its instant, so that a
+	// topology change made at the same instant (a tester disconnecting a
+	// server right after Start) is seen whichever goroutine runs first.
+	if r.depart > 0 {
+		if !n.sleep(r.depart, nil) {
+			c.finish(Cancelled, "network cleaned up")
+			return false
+		}
+		c.departed = r.depart
+		prev := r.slot
+		r, cleaned = c.end.route()
+		c.r = r
+		if cleaned {
+			c.finish(Cancelled, "network cleaned up")
+			return false
+		}
+		if r.slot != nil && r.slot != prev {
+			if svc, m, ok = c.resolve(rv, reply); !ok {
+				return false
+			}
+			// Convert the call's own copy, not args, which the caller may
+			// have changed since; its findings were reported by the first
+			// copy.
+			moved := reflect.New(m.argType)
+			if _, _, err := labgob.Copy(moved.Interface(), argp.Interface()); err != nil {
+				return c.misuse(fmt.Errorf("labrpc: Call(%q) on end %s: labgob cannot send args of type %T: %v", c.method, c.end.nameStr, args, err))
+			}
+			argp = moved
+		}
+	}
+
 	if r.slot == nil {
 		limit := 100 * time.Millisecond
 		if r.longDelays {
 			limit = 7000 * time.Millisecond
 		}
-		if !n.sleep(between(c.d.failDelay, 0, limit), nil) {
+		if !n.sleep(between(c.d.failDelay, 0, limit)-c.departed, nil) {
 			c.finish(Cancelled, "network cleaned up")
 			return false
 		}
@@ -71,7 +97,7 @@ func (c *call) run(args, reply any) bool {
 	}
 
 	f := r.faults
-	if delay := r.requestDelay(c.d); delay > 0 {
+	if delay := r.requestDelay(c.d) - c.departed; delay > 0 {
 		if !n.sleep(delay, r.slot.dead) {
 			return c.interrupted()
 		}
@@ -148,6 +174,23 @@ func (c *call) run(args, reply any) bool {
 	n.totalBytes.Add(int64(nb))
 	c.finish(outcome, detail)
 	return true
+}
+
+// resolve finds the handler the call's route leads to (nil if there is no
+// route) and checks the reply's type against it.
+func (c *call) resolve(rv reflect.Value, reply any) (*Service, *method, bool) {
+	r := &c.r
+	if r.slot == nil {
+		return nil, nil, true
+	}
+	svc, m, err := r.slot.srv.lookup(c.method)
+	if err != nil {
+		return nil, nil, c.misuse(fmt.Errorf("labrpc: Call from %s to server %s: %w", r.from, r.to, err))
+	}
+	if rv.Type().Elem() != m.replyType {
+		return nil, nil, c.misuse(fmt.Errorf("labrpc: Call(%q) from %s to server %s: reply is %T but the handler fills *%s; pass a new(%s)", c.method, r.from, r.to, reply, m.replyType, m.replyType))
+	}
+	return svc, m, true
 }
 
 // copyArgs deep-copies args into *dst (allocated by the caller) and counts

@@ -37,7 +37,14 @@
 // testing/synctest bubble, where time is virtual and goroutine timing does
 // not depend on the machine, the same seed and workload give the same
 // trace, so a failure can be replayed. End names must not be random for
-// that. Servers take their own randomness from ClientEnd.Rand.
+// that. Servers take their own randomness from ClientEnd.Rand. Goroutines
+// woken at one instant run in no fixed order, so with jitter on (SetJitter,
+// which the test harness turns on) a call also takes its route at the end
+// of the instant it is made: a connection change made at that same instant
+// (a tester disconnecting a leader right after Start) applies to it
+// whichever goroutine ran first. The byte counts replay too: a value
+// counts the same however it is sent (see labgob.Copy), so GetTotalBytes
+// and the byte counters of Stats follow from the trace.
 //
 // Diagnostics. Trace returns the recent events (each call's outcome,
 // duplicates, topology changes), Stats counts per server and method,

@@ -77,6 +77,7 @@ type callRoute struct {
 	detail     string
 	longReord  bool
 	longDelays bool
+	depart     time.Duration // replay mode: wait this long, then take the route again
 }
 
 // Call sends an RPC to the server the end is connected to and waits for
@@ -103,6 +104,11 @@ func (e *ClientEnd) route() (r callRoute, cleaned bool) {
 	r.owner, r.serverName = e.owner, e.server
 	r.longReord, r.longDelays = n.longReordering, n.longDelays
 	r.off = e.off
+	if n.jitter > 0 {
+		// Any positive wait puts the final route after everything else at
+		// this instant; one nanosecond keeps the timing as it was.
+		r.depart = time.Nanosecond
+	}
 	switch {
 	case e.deleted:
 		r.why, r.detail = NoRoute, "end deleted"

@@ -102,9 +102,11 @@ func (n *Network) faultsFor(owner, server any) Faults {
 // that in virtual time no two deliveries share an instant: with zero
 // delays, servers whose timers fire on the same tick race within one
 // instant, the goroutine scheduler picks the winner, and a seed no longer
-// replays. Off (0) by default, which keeps the classic timing and lets
-// benchmarks measure the network itself. A negative d is recorded as an
-// error and ignored.
+// replays. With jitter on, a call also takes its route one nanosecond
+// after it is made (taken off its delay), after any connection change made
+// at the same instant. Off (0) by default, which keeps the classic timing
+// and lets benchmarks measure the network itself. A negative d is recorded
+// as an error and ignored.
 func (n *Network) SetJitter(d time.Duration) {
 	if d < 0 {
 		n.fail(fmt.Errorf("labrpc: SetJitter(%v): the jitter must be zero (off) or positive", d))

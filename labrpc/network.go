@@ -296,7 +296,9 @@ func (n *Network) GetCount(servername any) int {
 func (n *Network) GetTotalCount() int { return int(n.totalCount.Load()) }
 
 // GetTotalBytes returns the request bytes of every Call plus the reply
-// bytes of every delivered reply (gob type descriptions not counted).
+// bytes of every delivered reply, each the size labgob.Copy gives the
+// value: its gob encoding without type definitions, the same for equal
+// values whatever was sent before.
 func (n *Network) GetTotalBytes() int64 { return n.totalBytes.Load() }
 
 // comparable reports (as an error) names that cannot be map keys, which
