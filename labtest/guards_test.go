@@ -34,17 +34,36 @@ func helperOnly(t *testing.T) {
 // returns their combined output and the real time they took.
 func runHelper(t *testing.T, pattern string, args ...string) (string, time.Duration) {
 	t.Helper()
+	return runHelperEnv(t, nil, pattern, args...)
+}
+
+// runHelperEnv is runHelper with extra environment variables (KEY=value).
+func runHelperEnv(t *testing.T, env []string, pattern string, args ...string) (string, time.Duration) {
+	t.Helper()
 	argv := append([]string{"-test.run", pattern, "-test.v", "-stall", "2s", "-logdir", t.TempDir()}, args...)
 	// A guard that fails to fire must fail this test, not hang the package.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], argv...)
-	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	cmd.Env = append(append(hermeticEnv(), env...), helperEnv+"=1")
 	start := time.Now()
 	out, _ := cmd.CombinedOutput()
 	took := time.Since(start)
 	t.Logf("subprocess %v took %v; output:\n%s", argv, took, out)
 	return string(out), took
+}
+
+// hermeticEnv is the environment without the harness's own RAFTLAB_*
+// variables, so that a helper subprocess sees exactly the flags its test
+// passes (CI, for one, sets RAFTLAB_STRICT=1 for the whole run).
+func hermeticEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "RAFTLAB_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // pkgChan is made at package init, outside every bubble.

@@ -88,9 +88,7 @@ func TestRealtimeModeRuns(t *testing.T) {
 	assert.Contains(t, out, "--- PASS: TestGuardHelperRealtime")
 	assert.GreaterOrEqual(t, took, 300*time.Millisecond, "real time passes in realtime mode")
 
-	os.Setenv("RAFTLAB_REALTIME", "1")
-	defer os.Unsetenv("RAFTLAB_REALTIME")
-	out, _ = runHelper(t, "^TestGuardHelperRealtime$")
+	out, _ = runHelperEnv(t, []string{"RAFTLAB_REALTIME=1"}, "^TestGuardHelperRealtime$")
 	assert.Contains(t, out, "REALTIME true")
 }
 
