@@ -37,7 +37,9 @@
 // operation to take effect), and cheaper to search: unknown-outcome
 // operations with equal input and output are interchangeable and tried once
 // per configuration, and taking one is pruned when the state it leads to
-// was already reached without it.
+// was already reached without it. Operations that return only after every
+// call of their partition (the workaround's shape) with equal input and
+// output are interchangeable too, and also tried once.
 //
 // # Options, errors and Unknown verdicts
 //

@@ -2,6 +2,7 @@ package porcupine
 
 import (
 	"cmp"
+	"math"
 	"reflect"
 	"slices"
 )
@@ -29,7 +30,7 @@ type search struct {
 	match    []int32 // call node -> return node, 0 for none; return node -> -1
 	callNode []int32 // op -> call node
 	keys     []uint64
-	class    []int32 // per op: class of interchangeable unknown ops, or -1
+	class    []int32 // per op: class of interchangeable ops, or -1
 	nclass   int
 
 	states *stateTable
@@ -110,8 +111,11 @@ func newHead(s *search, reverse bool, n, k int) *head {
 //
 // Unknown-outcome operations with equal input and output are
 // interchangeable once called: neither has a return to respect, so
-// whatever follows taking one could follow taking the other. Only the
-// first pending one of each such class is a candidate.
+// whatever follows taking one could follow taking the other. So are
+// operations with equal input and output that return only after every
+// call of the history (as a client's timed-out requests are often
+// recorded): no operation has to follow either. Only the first pending
+// one of each such class is a candidate.
 func (h *head) fillCands(buf []int32) []int32 {
 	s := h.s
 	start := len(buf)
@@ -131,18 +135,27 @@ func (h *head) fillCands(buf []int32) []int32 {
 	return buf
 }
 
-// unknownClasses numbers the classes of interchangeable unknown-outcome
-// operations (equal, comparable input and output); -1 for the others.
-func unknownClasses(ops []Operation) ([]int32, int) {
+// opClasses numbers the classes of interchangeable operations (see
+// fillCands): unknown-outcome operations, or operations returning at or
+// after the last call, with equal, comparable input and output; -1 for the
+// others.
+func opClasses(ops []Operation) ([]int32, int) {
 	class := make([]int32, len(ops))
-	type key struct{ in, out any }
+	lastCall := int64(math.MinInt64)
+	for _, o := range ops {
+		lastCall = max(lastCall, o.Call)
+	}
+	type key struct {
+		in, out any
+		unknown bool
+	}
 	ids := map[key]int32{}
 	for i, o := range ops {
 		class[i] = -1
-		if !o.Unknown || !comparable(o.Input) || !comparable(o.Output) {
+		if !o.Unknown && o.Return < lastCall || !comparable(o.Input) || !comparable(o.Output) {
 			continue
 		}
-		k := key{o.Input, o.Output}
+		k := key{o.Input, o.Output, o.Unknown}
 		id, ok := ids[k]
 		if !ok {
 			id = int32(len(ids))
@@ -256,7 +269,7 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 	s.nodeOp = make([]int32, k)
 	s.match = make([]int32, k)
 	s.callNode = make([]int32, n)
-	s.class, s.nclass = unknownClasses(ops)
+	s.class, s.nclass = opClasses(ops)
 	s.match[0] = -1 // the head stops the candidate scan of an empty list
 	for j, e := range entries {
 		node := int32(j + 1)
@@ -390,6 +403,7 @@ func (s *search) finish() searchOutcome {
 	if s.verdict == Ok && s.track != nil {
 		s.track.record(winner.prefMin, winner.stack, s.nodeOp)
 	}
+	s.dbgPrint()
 	s.release()
 	out := searchOutcome{verdict: s.verdict, cause: s.cause, explored: s.explored, longest: s.maxDepth}
 	if s.track != nil {
