@@ -403,7 +403,6 @@ func (s *search) finish() searchOutcome {
 	if s.verdict == Ok && s.track != nil {
 		s.track.record(winner.prefMin, winner.stack, s.nodeOp)
 	}
-	s.dbgPrint()
 	s.release()
 	out := searchOutcome{verdict: s.verdict, cause: s.cause, explored: s.explored, longest: s.maxDepth}
 	if s.track != nil {
