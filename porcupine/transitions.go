@@ -20,6 +20,10 @@ type transitions struct {
 const (
 	transMaxEntries = 1 << 22
 	transProbeAfter = 1 << 12 // entries between judgements of the hit rate
+	// an early look: next to no hits by then (states that never repeat, as
+	// in an append-only log) will not pay for growing the table to the
+	// first judgement
+	transEarlyLook = 1 << 10
 )
 
 func newTransitions(enabled bool) *transitions {
@@ -57,7 +61,7 @@ func (t *transitions) put(slot uint64, state, op, next int32) {
 	t.keys[slot] = transKey(state, op)
 	t.vals[slot] = next
 	t.n++
-	if t.n&(transProbeAfter-1) == 0 && t.hits < t.lookups/2 || t.n >= transMaxEntries {
+	if t.n&(transProbeAfter-1) == 0 && t.hits < t.lookups/2 || t.n == transEarlyLook && t.hits < t.lookups/16 || t.n >= transMaxEntries {
 		// Mostly misses, or large: not worth its memory any more.
 		t.off = true
 		t.keys, t.vals = nil, nil
