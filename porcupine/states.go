@@ -28,7 +28,7 @@ type stateEntry struct {
 }
 
 const (
-	stateBlockShift = 10
+	stateBlockShift = 8 // small: a register has a handful of states
 	stateBlock      = 1 << stateBlockShift
 	stateOverhead   = 40 // interface, hash and slot per state, roughly
 )
