@@ -37,9 +37,10 @@
 // operation to take effect), and cheaper to search: unknown-outcome
 // operations with equal input and output are interchangeable and tried once
 // per configuration, and taking one is pruned when the state it leads to
-// was already reached without it. Operations that return only after every
-// call of their partition (the workaround's shape) with equal input and
-// output are interchangeable too, and also tried once.
+// was already reached without it. Of known operations with equal input and
+// output, only the one that returns first is tried at a configuration
+// (returns after every call of the partition, the workaround's shape, count
+// as simultaneous), which prunes much of the workaround's search.
 //
 // # Options, errors and Unknown verdicts
 //

@@ -32,6 +32,9 @@ type search struct {
 	keys     []uint64
 	class    []int32 // per op: class of interchangeable ops, or -1
 	nclass   int
+	// per call node: its return node, or MaxInt32 for an operation that
+	// returns after every call or never (no operation must follow it)
+	retKey []int32
 
 	states *stateTable
 	cache  *cache
@@ -78,6 +81,7 @@ type head struct {
 	stack      []frame
 	cands      []int32 // candidates of every level, stack-like
 	classSeen  []uint32
+	classAt    []int32 // per class: index in the candidate buffer of its candidate
 	stamp      uint32
 
 	cur        int32 // state handle
@@ -100,6 +104,7 @@ func newHead(s *search, reverse bool, n, k int) *head {
 	}
 	h.bits = newBitset(n, s.keys)
 	h.classSeen = make([]uint32, s.nclass)
+	h.classAt = make([]int32, s.nclass)
 	return h
 }
 
@@ -111,11 +116,17 @@ func newHead(s *search, reverse bool, n, k int) *head {
 //
 // Unknown-outcome operations with equal input and output are
 // interchangeable once called: neither has a return to respect, so
-// whatever follows taking one could follow taking the other. So are
-// operations with equal input and output that return only after every
-// call of the history (as a client's timed-out requests are often
-// recorded): no operation has to follow either. Only the first pending
-// one of each such class is a candidate.
+// whatever follows taking one could follow taking the other. Only the
+// first pending one of each such class is a candidate.
+//
+// Of known operations with equal input and output, only the candidate that
+// returns first, Y, is one: if a linearization takes another one, X, first,
+// swapping X and Y changes no state, Y may come first as it is a candidate,
+// and whatever must follow X must follow Y, which returns no later, so it
+// follows X in Y's old place too. Returns after every call count as equal
+// (nothing must follow them), and the first in call order is taken then:
+// on the jepsen histories, whose timed-out requests all return at the end,
+// that explored up to a fifth less than the earliest return.
 func (h *head) fillCands(buf []int32) []int32 {
 	s := h.s
 	start := len(buf)
@@ -123,9 +134,13 @@ func (h *head) fillCands(buf []int32) []int32 {
 	for node := h.next[0]; s.match[node] >= 0; node = h.next[node] {
 		if c := s.class[s.nodeOp[node]]; c >= 0 {
 			if h.classSeen[c] == h.stamp {
+				if j := h.classAt[c]; s.retKey[node] < s.retKey[buf[j]] {
+					buf[j] = node
+				}
 				continue
 			}
 			h.classSeen[c] = h.stamp
+			h.classAt[c] = int32(len(buf))
 		}
 		buf = append(buf, node)
 	}
@@ -135,24 +150,20 @@ func (h *head) fillCands(buf []int32) []int32 {
 	return buf
 }
 
-// opClasses numbers the classes of interchangeable operations (see
-// fillCands): unknown-outcome operations, or operations returning at or
-// after the last call, with equal, comparable input and output; -1 for the
-// others.
+// opClasses numbers the classes of operations with equal, comparable input
+// and output, apart for unknown-outcome ones (see fillCands); -1 for the
+// others and for classes of one.
 func opClasses(ops []Operation) ([]int32, int) {
 	class := make([]int32, len(ops))
-	lastCall := int64(math.MinInt64)
-	for _, o := range ops {
-		lastCall = max(lastCall, o.Call)
-	}
 	type key struct {
 		in, out any
 		unknown bool
 	}
 	ids := map[key]int32{}
+	size := []int{}
 	for i, o := range ops {
 		class[i] = -1
-		if !o.Unknown && o.Return < lastCall || !comparable(o.Input) || !comparable(o.Output) {
+		if !comparable(o.Input) || !comparable(o.Output) {
 			continue
 		}
 		k := key{o.Input, o.Output, o.Unknown}
@@ -160,10 +171,27 @@ func opClasses(ops []Operation) ([]int32, int) {
 		if !ok {
 			id = int32(len(ids))
 			ids[k] = id
+			size = append(size, 0)
 		}
 		class[i] = id
+		size[id]++
 	}
-	return class, len(ids)
+	// Renumber without the classes of one: nothing to choose between.
+	renum := make([]int32, len(size))
+	n := int32(0)
+	for id, sz := range size {
+		renum[id] = -1
+		if sz > 1 {
+			renum[id] = n
+			n++
+		}
+	}
+	for i, c := range class {
+		if c >= 0 {
+			class[i] = renum[c]
+		}
+	}
+	return class, int(n)
 }
 
 func comparable(v any) bool {
@@ -279,6 +307,18 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 			s.match[s.callNode[e.op]] = node
 		} else {
 			s.callNode[e.op] = node
+		}
+	}
+	lastCall := int64(math.MinInt64)
+	for _, o := range ops {
+		lastCall = max(lastCall, o.Call)
+	}
+	s.retKey = make([]int32, k)
+	for i, o := range ops {
+		c := s.callNode[i]
+		s.retKey[c] = s.match[c]
+		if o.Unknown || o.Return >= lastCall {
+			s.retKey[c] = math.MaxInt32
 		}
 	}
 	s.keys = zobristKeys(n)
