@@ -150,6 +150,10 @@ func TestAgainstBruteForce(t *testing.T) {
 			return returnAtEnd(r, randomKVHistory(r, n))
 		}, 8},
 	}
+	// Classes of interchangeable operations from the first step, so that
+	// these short searches try them too.
+	defer func(n int64) { classAfter = n }(classAfter)
+	classAfter = 0
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(1, uint64(len(c.name))))

@@ -32,6 +32,11 @@ type search struct {
 	keys     []uint64
 	class    []int32 // per op: class of interchangeable ops, or -1
 	nclass   int
+	classed  bool // class is set (see classAfter); all -1 before
+	ops      []Operation
+
+	root      int32 // cache entry of the initial configuration
+	rootState int32
 	// per call node: its return node, or MaxInt32 for an operation that
 	// returns after every call or never (no operation must follow it)
 	retKey []int32
@@ -161,6 +166,22 @@ func opClasses(ops []Operation) ([]int32, int) {
 	}
 	ids := map[key]int32{}
 	size := []int{}
+	// Inputs and outputs are mostly of one or two types, and looking a
+	// type over with reflect for every operation cost as much as
+	// searching a short history.
+	okType := map[reflect.Type]bool{}
+	comparable := func(v any) bool {
+		if v == nil {
+			return true
+		}
+		t := reflect.TypeOf(v)
+		ok, seen := okType[t]
+		if !seen {
+			ok = t.Comparable() && !hasInterfaceField(t)
+			okType[t] = ok
+		}
+		return ok
+	}
 	for i, o := range ops {
 		class[i] = -1
 		if !comparable(o.Input) || !comparable(o.Output) {
@@ -192,10 +213,6 @@ func opClasses(ops []Operation) ([]int32, int) {
 		}
 	}
 	return class, int(n)
-}
-
-func comparable(v any) bool {
-	return v == nil || reflect.TypeOf(v).Comparable() && !hasInterfaceField(reflect.TypeOf(v))
 }
 
 // hasInterfaceField reports whether == on a value of type t could still
@@ -297,7 +314,11 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 	s.nodeOp = make([]int32, k)
 	s.match = make([]int32, k)
 	s.callNode = make([]int32, n)
-	s.class, s.nclass = opClasses(ops)
+	s.ops = ops
+	s.class = make([]int32, n)
+	for i := range s.class {
+		s.class[i] = -1
+	}
 	s.match[0] = -1 // the head stops the candidate scan of an empty list
 	for j, e := range entries {
 		node := int32(j + 1)
@@ -399,14 +420,16 @@ func (s *search) run() searchOutcome {
 
 // start sets the heads at the initial configuration.
 func (s *search) start() {
+	if classAfter <= 0 {
+		s.classify()
+	}
 	init, _ := s.states.intern(s.m.init())
+	s.root, _ = s.cache.insert(&s.heads[0].bits, init, true)
+	s.rootState = init
 	for _, h := range s.heads {
 		h.cur = init
 		h.cands = h.fillCands(h.cands[:0])
-	}
-	root, _ := s.cache.insert(&s.heads[0].bits, init, true)
-	for _, h := range s.heads {
-		h.entry = root
+		h.entry = s.root
 	}
 }
 
@@ -416,6 +439,9 @@ func (s *search) turn() bool {
 	if cause := s.poll(); cause != stopNone {
 		s.verdict, s.cause = Unknown, cause
 		return true
+	}
+	if !s.classed && s.explored >= classAfter {
+		s.classify()
 	}
 	for _, h := range s.heads {
 		// Exhausted configurations are only marked so once all their
@@ -430,6 +456,48 @@ func (s *search) turn() bool {
 		}
 	}
 	return false
+}
+
+// classAfter is how many steps a search takes before it sorts operations
+// into classes of interchangeable ones (see fillCands): that costs a map
+// insert per operation, as much as many short searches take, and pays off
+// only in long ones. Leaving out candidates is sound from any
+// configuration on, so the classes can come in mid-search. A variable for
+// the tests.
+var classAfter int64 = 1 << 10
+
+// classify sorts the operations into classes and, once the search has
+// started, sends the heads back to the start: the levels on their stacks
+// would otherwise keep every candidate. What they explored stays in the
+// memo, so going down again costs little.
+func (s *search) classify() {
+	s.classed = true
+	s.class, s.nclass = opClasses(s.ops)
+	for _, h := range s.heads {
+		h.classSeen = make([]uint32, s.nclass)
+		h.classAt = make([]int32, s.nclass)
+		if h.cands != nil {
+			h.restart()
+		}
+	}
+}
+
+// restart takes the head back to the initial configuration.
+func (h *head) restart() {
+	s := h.s
+	for len(h.stack) > 0 {
+		top := h.stack[len(h.stack)-1]
+		h.stack = h.stack[:len(h.stack)-1]
+		op := s.nodeOp[top.node]
+		h.bits.clear(int(op))
+		h.unlift(top.node)
+		if !s.unknown[op] {
+			h.knownLeft++
+		}
+	}
+	h.cur, h.entry = s.rootState, s.root
+	h.levelStart, h.i, h.grew = 0, 0, false
+	h.cands = h.fillCands(h.cands[:0])
 }
 
 // finish releases the search's memory and returns its outcome.
