@@ -525,3 +525,41 @@ func TestParallelismAgrees(t *testing.T) {
 		}
 	}
 }
+
+// TestClassesMidSearch checks verdicts when the classes of equal operations
+// come in while the heads are deep in a search (see classify).
+func TestClassesMidSearch(t *testing.T) {
+	defer func(n int64) { classAfter = n }(classAfter)
+	r := rand.New(rand.NewPCG(7, 8))
+	for i := range 40 {
+		var h []Operation
+		m := regModel()
+		if i%3 == 2 {
+			m = kvModel()
+			h = genKV(r, 3+i%6, 1, 60+r.IntN(200), 0.02)
+		} else {
+			h = genRegister(r, 3+i%6, 60+r.IntN(200), 0.02)
+			// some return after every call, as timed-out requests
+			// are often recorded
+			end := int64(0)
+			for _, o := range h {
+				end = max(end, o.Call, o.Return)
+			}
+			for j := len(h) - 8; j < len(h); j++ {
+				if !h[j].Unknown && r.IntN(2) == 0 {
+					h[j].Return = end + 1
+				}
+			}
+		}
+		want := Ok
+		if i%2 == 1 && plant(r, h) {
+			want = Illegal
+		}
+		for _, after := range []int64{0, 1, 700, 1 << 10, 1 << 40} {
+			classAfter = after
+			res, err := Check(m, h, Options{Timeout: 30 * time.Second})
+			require.NoError(t, err)
+			require.Equal(t, want, res.Verdict, "history %d, classes after %d steps", i, after)
+		}
+	}
+}

@@ -34,9 +34,6 @@ type search struct {
 	nclass   int
 	classed  bool // class is set (see classAfter); all -1 before
 	ops      []Operation
-
-	root      int32 // cache entry of the initial configuration
-	rootState int32
 	// per call node: its return node, or MaxInt32 for an operation that
 	// returns after every call or never (no operation must follow it)
 	retKey []int32
@@ -424,12 +421,11 @@ func (s *search) start() {
 		s.classify()
 	}
 	init, _ := s.states.intern(s.m.init())
-	s.root, _ = s.cache.insert(&s.heads[0].bits, init, true)
-	s.rootState = init
+	root, _ := s.cache.insert(&s.heads[0].bits, init, true)
 	for _, h := range s.heads {
 		h.cur = init
 		h.cands = h.fillCands(h.cands[:0])
-		h.entry = s.root
+		h.entry = root
 	}
 }
 
@@ -467,37 +463,101 @@ func (s *search) turn() bool {
 var classAfter int64 = 1 << 10
 
 // classify sorts the operations into classes and, once the search has
-// started, sends the heads back to the start: the levels on their stacks
-// would otherwise keep every candidate. What they explored stays in the
-// memo, so going down again costs little.
+// started, brings the heads' stacks in line with them: a head backs out of
+// the first level whose choice fillCands would have left out, unless that
+// is more than backOutMax levels (exploring below it could repeat what the
+// class's choice explores: 40% more steps on etcd_002), and the levels it
+// keeps drop the untried candidates fillCands would have left out (shallow
+// levels keep their candidates longest: keeping them all doubled the steps
+// of some searches).
 func (s *search) classify() {
 	s.classed = true
 	s.class, s.nclass = opClasses(s.ops)
 	for _, h := range s.heads {
 		h.classSeen = make([]uint32, s.nclass)
 		h.classAt = make([]int32, s.nclass)
-		if h.cands != nil {
-			h.restart()
+		for k, f := range h.stack {
+			if h.prune(int(f.start), h.levelEnd(k), int(f.cand)) && len(h.stack)-k <= backOutMax {
+				h.backOut(k)
+				break
+			}
 		}
+		h.prune(h.levelStart, len(h.cands), h.i-1)
 	}
 }
 
-// restart takes the head back to the initial configuration.
-func (h *head) restart() {
+// before reports whether call node a is chosen over b of the same class:
+// it returns sooner, or as soon and is called earlier, as in fillCands.
+func before(s *search, a, b int32) bool {
+	return s.retKey[a] < s.retKey[b] || s.retKey[a] == s.retKey[b] && a < b
+}
+
+// backOutMax bounds the levels classify backs out of: going down again
+// costs a step per level, as much as a deep search (a long history's
+// linearization) took to get there.
+const backOutMax = 128
+
+// levelEnd is where the candidates of the level of stack[k] end.
+func (h *head) levelEnd(k int) int {
+	if k+1 < len(h.stack) {
+		return int(h.stack[k+1].start)
+	}
+	return h.levelStart
+}
+
+// backOut pops stack[k:] as backtracking would, without marking anything
+// exhausted, and goes on with the candidate after stack[k]'s.
+func (h *head) backOut(k int) {
 	s := h.s
-	for len(h.stack) > 0 {
+	for len(h.stack) > k {
 		top := h.stack[len(h.stack)-1]
 		h.stack = h.stack[:len(h.stack)-1]
 		op := s.nodeOp[top.node]
 		h.bits.clear(int(op))
+		h.cur, h.entry = top.state, top.entry
 		h.unlift(top.node)
 		if !s.unknown[op] {
 			h.knownLeft++
 		}
+		h.cands = h.cands[:h.levelStart]
+		h.levelStart = int(top.start)
+		h.i = int(top.cand) + 1
 	}
-	h.cur, h.entry = s.rootState, s.root
-	h.levelStart, h.i, h.grew = 0, 0, false
-	h.cands = h.fillCands(h.cands[:0])
+	h.grew = false
+}
+
+// prune marks with -1 the candidates in cands[chosen+1:end] that are not
+// their class's choice among the level's candidates cands[start:end] (see
+// fillCands), and reports whether cands[chosen] is one that is not.
+func (h *head) prune(start, end, chosen int) bool {
+	s := h.s
+	h.stamp++
+	for j := start; j < end; j++ {
+		node := h.cands[j]
+		if node < 0 {
+			continue
+		}
+		if c := s.class[s.nodeOp[node]]; c >= 0 {
+			if h.classSeen[c] != h.stamp || before(s, node, h.cands[h.classAt[c]]) {
+				h.classSeen[c] = h.stamp
+				h.classAt[c] = int32(j)
+			}
+		}
+	}
+	for j := chosen + 1; j < end; j++ {
+		node := h.cands[j]
+		if node < 0 {
+			continue
+		}
+		if c := s.class[s.nodeOp[node]]; c >= 0 && h.classAt[c] != int32(j) {
+			h.cands[j] = -1
+		}
+	}
+	if chosen < start {
+		return false
+	}
+	c := s.class[s.nodeOp[h.cands[chosen]]]
+	return c >= 0 && h.classAt[c] != int32(chosen)
 }
 
 // finish releases the search's memory and returns its outcome.
@@ -533,6 +593,11 @@ func (h *head) advance(budget int) CheckResult {
 		}
 		if i < len(cands) {
 			node := cands[i]
+			if node < 0 {
+				// left out by classify
+				i++
+				continue
+			}
 			op := s.nodeOp[node]
 			s.explored++
 			id, fresh := s.stepMemo(cur, op)
