@@ -38,6 +38,19 @@ func startEcho(h *H, name string) *echo {
 	return e
 }
 
+// dialEcho makes the end "c->s" to the server "s" and enables it; a
+// non-empty owner names the node the calls come from (labrpc's SetOwner).
+func dialEcho(h *H, owner string) *labrpc.ClientEnd {
+	net := h.Net()
+	end := net.MakeEnd("c->s")
+	if owner != "" {
+		net.SetOwner("c->s", owner)
+	}
+	net.Connect("c->s", "s")
+	net.Enable("c->s", true)
+	return end
+}
+
 func TestRunVirtualTime(t *testing.T) {
 	var took time.Duration
 	var realtime bool

@@ -287,9 +287,7 @@ func TestGuardHelperMisuse(t *testing.T) {
 	helperOnly(t)
 	Run(t, func(h *H) {
 		startEcho(h, "s")
-		end := h.Net().MakeEnd("c->s")
-		h.Net().Connect("c->s", "s")
-		h.Net().Enable("c->s", true)
+		end := dialEcho(h, "")
 		var reply EchoReply
 		end.Call("echo.Nope", &EchoArgs{}, &reply)
 	})

@@ -25,10 +25,7 @@ func workload(h *H) []string {
 	startEcho(h, "s")
 	net := h.Net()
 	net.Reliable(false)
-	end := net.MakeEnd("c->s")
-	net.SetOwner("c->s", "c")
-	net.Connect("c->s", "s")
-	net.Enable("c->s", true)
+	end := dialEcho(h, "c")
 	h.ServersStarted()
 	start := time.Now()
 	for i := 0; i < 40; i++ {
@@ -96,9 +93,7 @@ func TestGuardHelperRealtime(t *testing.T) {
 	helperOnly(t)
 	Run(t, func(h *H) {
 		startEcho(h, "s")
-		end := h.Net().MakeEnd("c->s")
-		h.Net().Connect("c->s", "s")
-		h.Net().Enable("c->s", true)
+		end := dialEcho(h, "")
 		time.Sleep(300 * time.Millisecond)
 		var reply EchoReply
 		require.True(h.T(), end.Call("echo.Echo", &EchoArgs{X: 3}, &reply))
@@ -110,10 +105,7 @@ func TestGuardHelperFailWithLog(t *testing.T) {
 	helperOnly(t)
 	Run(t, func(h *H) {
 		startEcho(h, "s")
-		end := h.Net().MakeEnd("c->s")
-		h.Net().SetOwner("c->s", "client")
-		h.Net().Connect("c->s", "s")
-		h.Net().Enable("c->s", true)
+		end := dialEcho(h, "client")
 		h.Logger("client").Printf(1, "about to call")
 		var reply EchoReply
 		end.Call("echo.Echo", &EchoArgs{X: 3}, &reply)
