@@ -1,73 +1,11 @@
 package raft
 
-import (
-	"bytes"
-	"sync"
-)
+import "raftlab/persist"
 
-// Persister is the stable storage that the test harness hands to each Raft
-// server. A server saves its Raft state and its snapshot here and reads them
-// back when it is restarted; the harness keeps the Persister of a crashed
-// server and gives a copy of it to the server's next incarnation.
-//
-// Save replaces both pieces at once, so a crash can never leave a snapshot
-// from one moment beside Raft state from another. Every method copies its
-// byte slices in and out: a caller that keeps mutating a slice after Save, or
-// after a read, cannot corrupt what is stored.
-type Persister struct {
-	mu        sync.Mutex
-	raftstate []byte
-	snapshot  []byte
-}
+// Persister is the stable storage the harness hands to each server (see
+// package persist). It is an alias, not a new type, so *raft.Persister,
+// &raft.Persister{} and a lab's persist.Persister are one and the same.
+type Persister = persist.Persister
 
 // MakePersister returns an empty Persister.
-func MakePersister() *Persister {
-	return &Persister{}
-}
-
-// Copy returns an independent Persister holding the same state and snapshot.
-// The harness uses it so that a restarted server cannot reach into the
-// storage of its previous, possibly still running, incarnation.
-func (ps *Persister) Copy() *Persister {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	return &Persister{raftstate: bytes.Clone(ps.raftstate), snapshot: bytes.Clone(ps.snapshot)}
-}
-
-// ReadRaftState returns a copy of the saved Raft state (nil if none).
-func (ps *Persister) ReadRaftState() []byte {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	return bytes.Clone(ps.raftstate)
-}
-
-// RaftStateSize returns the length in bytes of the saved Raft state.
-func (ps *Persister) RaftStateSize() int {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	return len(ps.raftstate)
-}
-
-// ReadSnapshot returns a copy of the saved snapshot (nil if none).
-func (ps *Persister) ReadSnapshot() []byte {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	return bytes.Clone(ps.snapshot)
-}
-
-// SnapshotSize returns the length in bytes of the saved snapshot.
-func (ps *Persister) SnapshotSize() int {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	return len(ps.snapshot)
-}
-
-// Save atomically replaces the Raft state and the snapshot with copies of the
-// given slices. Pass the current snapshot again (ReadSnapshot) to change only
-// the Raft state; a nil snapshot erases it.
-func (ps *Persister) Save(raftstate []byte, snapshot []byte) {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	ps.raftstate = bytes.Clone(raftstate)
-	ps.snapshot = bytes.Clone(snapshot)
-}
+func MakePersister() *Persister { return persist.MakePersister() }
