@@ -21,12 +21,12 @@ import (
 // The classic signatures, checked by the compiler.
 var (
 	_ func([]*labrpc.ClientEnd, int, *Persister, chan ApplyMsg) *Raft = Make
-	_ func() *Persister                                                = MakePersister
-	_ func(*Raft) (int, bool)                                          = (*Raft).GetState
-	_ func(*Raft, any) (int, int, bool)                                = (*Raft).Start
-	_ func(*Raft, int, []byte)                                         = (*Raft).Snapshot
-	_ func(*Raft)                                                      = (*Raft).Kill
-	_ *persist.Persister                                               = (*Persister)(nil) // the alias is the same type
+	_ func() *Persister                                               = MakePersister
+	_ func(*Raft) (int, bool)                                         = (*Raft).GetState
+	_ func(*Raft, any) (int, int, bool)                               = (*Raft).Start
+	_ func(*Raft, int, []byte)                                        = (*Raft).Snapshot
+	_ func(*Raft)                                                     = (*Raft).Kill
+	_ *persist.Persister                                              = (*Persister)(nil) // the alias is the same type
 )
 
 // classicApplyMsg builds an ApplyMsg with every field the classic tests read.
