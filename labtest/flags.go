@@ -61,6 +61,7 @@ type settings struct {
 	seed      uint64
 	seedSet   bool
 	seeds     int
+	seedsSet  bool
 	realtime  bool
 	logs      bool
 	strict    bool
@@ -117,6 +118,7 @@ func durSetting(flagName string, f *time.Duration, env string) time.Duration {
 func currentSettings() settings {
 	s := settings{
 		seeds:    *flagSeeds,
+		seedsSet: flagWasSet("seeds"),
 		realtime: boolSetting("realtime", flagRealtime, "RAFTLAB_REALTIME"),
 		logs:     boolSetting("logs", flagLogs, "RAFTLAB_LOGS"),
 		strict:   boolSetting("strict", flagStrict, "RAFTLAB_STRICT"),

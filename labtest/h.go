@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"testing"
 	"time"
@@ -78,17 +80,36 @@ func (h *H) Logger(name string) *dlog.Logger {
 // server starts inherits it and the guards can say which server a stuck or
 // leaked goroutine belongs to. Call ServersStarted once the servers of a
 // step are up.
+//
+// A server (re)started after ServersStarted would schedule its timers on
+// the body's clock parity (see actionOffset), so StartServer first steps
+// the clock back onto the servers' parity, starts the server, and steps
+// onto the body's parity again. Call it from the body in that case.
 func (h *H) StartServer(id string, start func()) {
+	restart := h.offParity()
+	if restart {
+		time.Sleep(actionOffset)
+	}
 	pprof.Do(h.r.ctx, pprof.Labels(labelServer, id), func(context.Context) { start() })
+	if restart {
+		time.Sleep(actionOffset)
+	}
 }
 
 // ServersStarted moves the body's clock by an odd number of nanoseconds
-// (see actionOffset). Call it after starting or restarting servers, from
-// the test body.
+// (see actionOffset), unless it is already off the servers' instants. Call
+// it after starting servers, from the test body.
 func (h *H) ServersStarted() {
-	if h.r.virtual {
+	if h.r.virtual && !h.offParity() {
 		time.Sleep(actionOffset)
 	}
+}
+
+// offParity reports whether the virtual clock stands an odd number of
+// nanoseconds after the body's start: off the instants servers started at
+// the body's start schedule their timers on.
+func (h *H) offParity() bool {
+	return h.r.virtual && time.Since(h.r.start).Nanoseconds()%2 != 0
 }
 
 // OnTeardown registers f to run when the body ends, whether it passed,
@@ -151,4 +172,47 @@ func Drain[T any](h *H, ch <-chan T) {
 			}
 		}
 	})
+}
+
+// Report fails the test with err from any goroutine of the test (an
+// applier, a checker); the body notices at its next check. Once teardown
+// has begun a report is only recorded in the timeline: servers being killed
+// say things that are no failure of theirs (a channel closed under them).
+// A nil err reports nothing.
+func (h *H) Report(err error) {
+	if err == nil {
+		return
+	}
+	if h.TearingDown() {
+		h.r.rec.Record(dlog.Entry{At: time.Now(), Server: "test", Topic: dlog.Test, Msg: "after teardown began (not a failure): " + err.Error()})
+		return
+	}
+	h.r.fail("%v", err)
+}
+
+// TearingDown reports whether the body has ended and teardown begun.
+func (h *H) TearingDown() bool { return h.r.phase.Load() == "teardown" }
+
+// Settle lets the goroutines woken by a harness action (calls failed by a
+// disconnect, a server's timers reset by a restart) run until they block
+// again before the body goes on; otherwise they would race with the body's
+// next action within one virtual instant, and a seed would not replay. It
+// sleeps one microsecond: an even number of nanoseconds, which keeps the
+// body's clock parity (see ServersStarted). Call it from the body.
+func (h *H) Settle() {
+	time.Sleep(time.Microsecond)
+}
+
+// ArtifactPath returns where a file named name that belongs with this run
+// (a linearizability picture, a history dump) should be written: beside the
+// timeline file, named after the test and the seed. The directory exists
+// when it returns; on failure to make it the path falls back to the
+// system's temporary directory.
+func (h *H) ArtifactPath(name string) string {
+	dir := h.r.logDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		dir = os.TempDir()
+	}
+	base := fmt.Sprintf("%s-seed%d-%s", unsafeName.ReplaceAllString(h.r.name, "_"), h.r.seed, unsafeName.ReplaceAllString(name, "_"))
+	return filepath.Join(dir, base)
 }

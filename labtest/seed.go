@@ -42,24 +42,43 @@ func deriveSeed(seed, salt uint64) uint64 {
 }
 
 // Seeds returns the seeds a multi-seed test should run, one subtest each:
-// -seeds of them (default 1). The first is the test's base seed (-seed, or a
-// fresh one), the others derive from it, so `-seed S -seeds 1` replays just
-// the run whose seed was S. Run each with the WithSeed option:
+// -seeds of them (default 1, or AtLeast's count). The first is the test's
+// base seed (-seed, or a fresh one), the others derive from it, so
+// `-seed S -seeds 1` replays just the run whose seed was S, and `-seed S`
+// alone replays that one run too. Run each with the WithSeed option:
 //
-//	for _, s := range labtest.Seeds(t) {
+//	for _, s := range labtest.Seeds(t, labtest.AtLeast(8)) {
 //		t.Run(fmt.Sprint("seed=", s), func(t *testing.T) {
 //			labtest.Run(t, chaos, labtest.WithSeed(s))
 //		})
 //	}
-func Seeds(t testing.TB) []uint64 {
+func Seeds(t testing.TB, opts ...SeedsOption) []uint64 {
 	t.Helper()
+	var o seedsOptions
+	for _, f := range opts {
+		f(&o)
+	}
 	s := currentSettings()
 	base := s.seed
 	if !s.seedSet {
 		base = freshSeed()
 	}
-	return DeriveSeeds(base, s.seeds)
+	n := s.seeds
+	if !s.seedsSet && !s.seedSet && o.atLeast > n {
+		n = o.atLeast
+	}
+	return DeriveSeeds(base, n)
 }
+
+// SeedsOption adjusts Seeds.
+type SeedsOption func(*seedsOptions)
+
+type seedsOptions struct{ atLeast int }
+
+// AtLeast makes Seeds return n seeds when the run names neither -seeds nor
+// -seed: a randomized test that is weak on one seed runs several by
+// default, while an explicit -seed replays just the one.
+func AtLeast(n int) SeedsOption { return func(o *seedsOptions) { o.atLeast = n } }
 
 // BaseSeed returns the seed given with -seed (or RAFTLAB_SEED) and true, or
 // 0 and false when each test draws a fresh one.

@@ -20,9 +20,10 @@ package raft
 // -run TestChaos -seed S (the seeds, and so the runs, replay exactly).
 
 import (
-	"flag"
 	"fmt"
 	"math/rand/v2"
+	"raftlab/labtest"
+	"raftlab/labtest/cluster"
 	"sync"
 	"testing"
 	"time"
@@ -38,28 +39,12 @@ const chaosDefaultSeeds = 8
 const chaosSteps = 80
 
 func TestChaos(t *testing.T) {
-	seeds := chaosSeeds(t)
+	seeds := labtest.Seeds(t, labtest.AtLeast(chaosDefaultSeeds))
 	for _, seed := range seeds {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			runTestSeed(t, seed, true, testBudget{virtual: 300 * time.Second, rpcs: 200000}, chaosRun)
+			cluster.Run(t, cluster.Budget{Virtual: 300 * time.Second, RPCs: 200000}, chaosRun, labtest.WithSeed(seed))
 		})
 	}
-}
-
-// chaosSeeds returns labtest's seeds; without -seeds it derives a few more
-// from the first, so a plain `go test` still covers several schedules.
-func chaosSeeds(t *testing.T) []uint64 {
-	seeds := seedsFor(t)
-	seedsGiven := false
-	flag.Visit(func(f *flag.Flag) {
-		if f.Name == "seeds" {
-			seedsGiven = true
-		}
-	})
-	if !seedsGiven && !seedGiven() && len(seeds) < chaosDefaultSeeds {
-		seeds = deriveSeeds(seeds[0], chaosDefaultSeeds)
-	}
-	return seeds
 }
 
 // ackedCmd is a command a client saw committed at index.
@@ -72,7 +57,7 @@ type ackedCmd struct {
 // chaosClients submit commands to whoever leads and remember those they
 // see committed.
 type chaosClients struct {
-	cfg  *cluster
+	cfg  *config
 	done chan struct{}
 	wg   sync.WaitGroup
 
@@ -92,7 +77,7 @@ func (cc *chaosClients) run(me int, rnd *rand.Rand) {
 		// A client thinks between commands; without the pause the clients
 		// would flood the log and the run would cost wall time, not find
 		// more bugs. Nanosecond-random pauses keep the clients off the
-		// instants of the body and the servers (see cluster.event).
+		// instants of the body and the servers (see labtest.H.Settle).
 		time.Sleep(50*time.Millisecond + time.Duration(rnd.Int64N(int64(100*time.Millisecond))))
 		x := rnd.IntN(1 << 30)
 		index := -1
@@ -117,9 +102,7 @@ func (cc *chaosClients) run(me int, rnd *rand.Rand) {
 			}
 			if nd, v := cfg.countApplied(index); nd > 0 {
 				if v == x {
-					cfg.mu.Lock()
-					step := cfg.step
-					cfg.mu.Unlock()
+					step := cfg.w.Step()
 					cc.mu.Lock()
 					cc.acked = append(cc.acked, ackedCmd{index: index, cmd: x, client: me, step: step})
 					cc.mu.Unlock()
@@ -133,7 +116,7 @@ func (cc *chaosClients) run(me int, rnd *rand.Rand) {
 // watchLeaders polls every live server's GetState and reports a breach of
 // election safety (surveyLeaders): two leaders of one term, however briefly
 // they overlap, or a leader without the votes to show for it.
-func watchLeaders(h *harness, cfg *cluster, done chan struct{}, wg *sync.WaitGroup) {
+func watchLeaders(w *cluster.World, cfg *config, done chan struct{}, wg *sync.WaitGroup) {
 	defer wg.Done()
 	for {
 		select {
@@ -141,31 +124,17 @@ func watchLeaders(h *harness, cfg *cluster, done chan struct{}, wg *sync.WaitGro
 			return
 		case <-time.After(37 * time.Millisecond):
 		}
-		if _, err := cfg.surveyLeaders(); err != "" {
-			h.report(err)
+		if _, err := cfg.Survey(); err != nil {
+			w.Report(err)
 			return
 		}
 	}
 }
 
-// currentLeader returns the live server that claims to lead the highest
-// term, or -1.
-func (cfg *cluster) currentLeader() int {
-	leader, best := -1, -1
-	for i := 0; i < cfg.n; i++ {
-		if rf := cfg.raft(i); rf != nil {
-			if term, isLeader := rf.GetState(); isLeader && term > best {
-				leader, best = i, term
-			}
-		}
-	}
-	return leader
-}
-
 // chaosProfile is one seed's mix of faults.
 type chaosProfile struct {
 	servers     int
-	snapshots   bool
+	service     service
 	pCrash      int // per-mille chance per step of each kind of action
 	pCrashLead  int // crash whoever leads: the Figure 8 move
 	pRestart    int
@@ -181,8 +150,8 @@ type chaosProfile struct {
 
 func drawProfile(r *rand.Rand) chaosProfile {
 	p := chaosProfile{
-		servers:     3 + 2*r.IntN(2), // 3 or 5
-		snapshots:   r.IntN(2) == 0,
+		servers:     3 + 2*r.IntN(2),    // 3 or 5
+		service:     service(r.IntN(2)), // plain or snapshotting
 		pCrash:      50 + r.IntN(200),
 		pCrashLead:  50 + r.IntN(250),
 		pRestart:    300 + r.IntN(500),
@@ -198,25 +167,25 @@ func drawProfile(r *rand.Rand) chaosProfile {
 	return p
 }
 
-func chaosRun(h *harness) {
-	p := drawProfile(h.rand)
-	cfg := makeCluster(h, p.servers, false, p.snapshots)
+func chaosRun(w *cluster.World) {
+	p := drawProfile(w.Rand)
+	cfg := makeCluster(w, p.servers, cluster.Reliable, p.service)
 	cfg.begin(fmt.Sprintf("chaos: %+v", p))
 
 	done := make(chan struct{})
 	var stopOnce sync.Once
 	stopClients := func() { stopOnce.Do(func() { close(done) }) }
-	h.cleanup(stopClients) // also if the test fails midway
+	w.H.OnTeardown(stopClients) // also if the test fails midway
 	var bg sync.WaitGroup
 	cc := &chaosClients{cfg: cfg, done: done}
 	for c := 0; c < 2; c++ {
-		rnd := h.newRand(fmt.Sprintf("client-%d", c))
+		rnd := w.H.NewRand(fmt.Sprintf("client-%d", c))
 		cc.wg.Add(1)
 		me := c
-		h.goHelper(fmt.Sprintf("client-%d", me), func() { cc.run(me, rnd) })
+		w.H.Go(fmt.Sprintf("client-%d", me), func() { cc.run(me, rnd) })
 	}
 	bg.Add(1)
-	h.goHelper("leader-watch", func() { watchLeaders(h, cfg, done, &bg) })
+	w.H.Go("leader-watch", func() { watchLeaders(w, cfg, done, &bg) })
 
 	n := cfg.n
 	crashed := func() []int {
@@ -230,109 +199,109 @@ func chaosRun(h *harness) {
 	}
 	// restore heals everything and brings every server back.
 	restore := func() {
-		cfg.heal()
-		cfg.setFaults(labrpc.Faults{})
-		cfg.setLongReordering(false)
+		cfg.Heal()
+		cfg.w.SetFaults(labrpc.Faults{})
+		cfg.w.SetLongReordering(false)
 		for _, i := range crashed() {
-			cfg.start1(i)
-			cfg.connect(i)
+			cfg.Start(i)
+			cfg.Connect(i)
 		}
 	}
 
 	for step := 1; step <= chaosSteps; step++ {
 		var did []string
-		roll := func(perMille int) bool { return h.rand.IntN(1000) < perMille }
+		roll := func(perMille int) bool { return w.Rand.IntN(1000) < perMille }
 
 		if down := crashed(); len(down) > 0 && roll(p.pRestart) {
-			i := down[h.rand.IntN(len(down))]
-			cfg.start1(i)
-			cfg.connect(i)
+			i := down[w.Rand.IntN(len(down))]
+			cfg.Start(i)
+			cfg.Connect(i)
 			did = append(did, fmt.Sprintf("restart %d", i))
 		}
 		if roll(p.pCrash) && len(crashed()) < n/2+1 {
-			i := h.rand.IntN(n)
+			i := w.Rand.IntN(n)
 			if cfg.raft(i) != nil {
-				cfg.crash1(i)
+				cfg.Crash(i)
 				did = append(did, fmt.Sprintf("crash %d", i))
 			}
 		}
 		if roll(p.pCrashLead) && len(crashed()) < n/2+1 {
-			if i := cfg.currentLeader(); i != -1 {
-				cfg.crash1(i)
+			if i, ok := cfg.Leader(); ok {
+				cfg.Crash(i)
 				did = append(did, fmt.Sprintf("crash leader %d", i))
 			}
 		}
 		if roll(p.pPartition) {
 			var groups [][]any
-			switch h.rand.IntN(5) {
+			switch w.Rand.IntN(5) {
 			case 0:
-				groups = labrpc.IsolateOne(cfg.nodes(), h.rand.IntN(n))
+				groups = labrpc.IsolateOne(cfg.Nodes(), w.Rand.IntN(n))
 			case 4:
-				if l := cfg.currentLeader(); l != -1 {
-					groups = labrpc.IsolateOne(cfg.nodes(), l)
+				if l, ok := cfg.Leader(); ok {
+					groups = labrpc.IsolateOne(cfg.Nodes(), l)
 				} else {
-					groups = labrpc.Halves(cfg.nodes(), h.rand)
+					groups = labrpc.Halves(cfg.Nodes(), w.Rand)
 				}
 			case 1:
-				groups = labrpc.Halves(cfg.nodes(), h.rand)
+				groups = labrpc.Halves(cfg.Nodes(), w.Rand)
 			case 2:
-				groups = labrpc.Bridge(cfg.nodes(), h.rand)
+				groups = labrpc.Bridge(cfg.Nodes(), w.Rand)
 			case 3:
-				groups = labrpc.MajoritiesRing(cfg.nodes())
+				groups = labrpc.MajoritiesRing(cfg.Nodes())
 			}
-			cfg.partition(groups)
+			cfg.PartitionNodes(groups)
 			did = append(did, fmt.Sprintf("partition %v", groups))
 		}
 		if roll(p.pCut) {
-			from, to := h.rand.IntN(n), h.rand.IntN(n)
+			from, to := w.Rand.IntN(n), w.Rand.IntN(n)
 			if from != to {
-				cfg.cut(from, to)
+				cfg.Cut(from, to)
 				did = append(did, fmt.Sprintf("cut %d->%d", from, to))
 			}
 		}
 		if roll(p.pHeal) {
-			cfg.heal()
+			cfg.Heal()
 			did = append(did, "heal")
 		}
 		if roll(p.pFaults) {
 			f := labrpc.Faults{
-				DropRequests: p.maxDrop * h.rand.Float64(),
-				DropReplies:  p.maxDrop * h.rand.Float64(),
-				Duplicates:   p.maxDup * h.rand.Float64(),
-				MaxDelay:     time.Duration(h.rand.Int64N(int64(p.maxDelay) + 1)),
+				DropRequests: p.maxDrop * w.Rand.Float64(),
+				DropReplies:  p.maxDrop * w.Rand.Float64(),
+				Duplicates:   p.maxDup * w.Rand.Float64(),
+				MaxDelay:     time.Duration(w.Rand.Int64N(int64(p.maxDelay) + 1)),
 			}
-			cfg.setFaults(f)
+			cfg.w.SetFaults(f)
 			did = append(did, fmt.Sprintf("faults %+v", f))
 			if p.reorderings {
-				on := h.rand.IntN(2) == 0
-				cfg.setLongReordering(on)
+				on := w.Rand.IntN(2) == 0
+				cfg.w.SetLongReordering(on)
 				did = append(did, fmt.Sprintf("long reordering %v", on))
 			}
 		}
 		if len(did) == 0 {
 			did = append(did, "nothing")
 		}
-		cfg.setStep(step, fmt.Sprint(did))
+		cfg.w.SetStep(step, fmt.Sprint(did))
 
 		// Mostly short steps, so that faults land mid-election and
 		// mid-replication; some long ones, so that elections finish.
-		if h.rand.IntN(10) < 6 {
-			cfg.sleep(time.Duration(5+h.rand.IntN(95)) * time.Millisecond)
+		if w.Rand.IntN(10) < 6 {
+			time.Sleep(time.Duration(5+w.Rand.IntN(95)) * time.Millisecond)
 		} else {
-			cfg.sleep(time.Duration(100+h.rand.IntN(1100)) * time.Millisecond)
+			time.Sleep(time.Duration(100+w.Rand.IntN(1100)) * time.Millisecond)
 		}
 
 		// Safety, at every step.
 		cfg.checkApplyErr()
-		cfg.pollLeaders()
+		cfg.PollLeaders()
 
 		// Liveness, every twentieth step: heal everything; a command must
 		// commit everywhere.
 		if step%20 == 0 {
 			restore()
-			cfg.setStep(step, "healed: liveness check")
-			if _, err := cfg.tryOne(h.rand.IntN(1<<30), n, true); err != nil {
-				h.fatalf("liveness after healing (step %d): %v", step, err)
+			cfg.w.SetStep(step, "healed: liveness check")
+			if _, err := cfg.tryOne(w.Rand.IntN(1<<30), n, true); err != nil {
+				w.Fatalf("liveness after healing (step %d): %v", step, err)
 			}
 		}
 	}
@@ -341,22 +310,22 @@ func chaosRun(h *harness) {
 	stopClients()
 	cc.wg.Wait()
 	bg.Wait()
-	cfg.setStep(chaosSteps+1, "final: every acknowledged command on every server")
+	cfg.w.SetStep(chaosSteps+1, "final: every acknowledged command on every server")
 
-	last := cfg.one(h.rand.IntN(1<<30), n, true)
+	last := cfg.one(w.Rand.IntN(1<<30), n, retry)
 	cc.mu.Lock()
 	acked := append([]ackedCmd(nil), cc.acked...)
 	cc.mu.Unlock()
 	for _, a := range acked {
 		if a.index > last {
-			h.fatalf("leader completeness: command %d was seen committed at index %d (step %d) but the final log ends at %d",
+			w.Fatalf("leader completeness: command %d was seen committed at index %d (step %d) but the final log ends at %d",
 				a.cmd, a.index, a.step, last)
 		}
 		if v := cfg.wait(a.index, n, -1); v != a.cmd {
-			h.fatalf("leader completeness: command %d was seen committed at index %d (step %d) but every server applied %v there",
+			w.Fatalf("leader completeness: command %d was seen committed at index %d (step %d) but every server applied %v there",
 				a.cmd, a.index, a.step, v)
 		}
 	}
-	h.logf("  %d commands acknowledged, final log length %d", len(acked), last)
+	w.Logf("  %d commands acknowledged, final log length %d", len(acked), last)
 	cfg.end()
 }

@@ -9,55 +9,25 @@ import (
 	"time"
 
 	"raftlab/labrpc"
+	"raftlab/labtest/cluster"
 )
-
-// nodes lists the cluster's server names for labrpc's partition helpers.
-func (cfg *cluster) nodes() []any {
-	ns := make([]any, cfg.n)
-	for i := range ns {
-		ns[i] = i
-	}
-	return ns
-}
-
-func (cfg *cluster) partition(groups [][]any) {
-	cfg.net.Partition(groups...)
-	cfg.h.event("partition %v", groups)
-}
-
-func (cfg *cluster) heal() {
-	cfg.net.Heal()
-	cfg.h.event("heal")
-}
-
-func (cfg *cluster) cut(from, to int) {
-	cfg.net.Cut(from, to)
-	cfg.h.event("cut %d -> %d", from, to)
-}
-
-// setFaults sets the network-wide faults. (labtest's network adds its own
-// sub-millisecond jitter to every RPC, so seeds replay even with no delay.)
-func (cfg *cluster) setFaults(f labrpc.Faults) {
-	cfg.net.SetFaults(f)
-	cfg.h.event("faults %+v", f)
-}
 
 // Every RPC may arrive twice, late and out of order. A follower must not
 // append an entry twice, nor let a stale duplicate of an AppendEntries cut
 // off entries it has already acknowledged: every command the cluster
 // acknowledged must be in the final log, at its index, exactly once.
 func TestDuplicateRPCs(t *testing.T) {
-	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 20000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 60 * time.Second, RPCs: 20000}, func(w *cluster.World) {
 		const servers = 5
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("duplicated and reordered RPCs")
-		cfg.setFaults(labrpc.Faults{Duplicates: 0.5, MaxDelay: 40 * time.Millisecond})
+		cfg.w.SetFaults(labrpc.Faults{Duplicates: 0.5, MaxDelay: 40 * time.Millisecond})
 
 		acked := map[int]int{} // index -> command seen committed there
 		crashed := -1
 		total := 0
 		for round := 0; round < 8; round++ {
-			leader := cfg.checkOneLeader()
+			leader := cfg.CheckOneLeader()
 			rf := cfg.raft(leader)
 			type started struct{ index, cmd int }
 			var cmds []started
@@ -68,7 +38,7 @@ func TestDuplicateRPCs(t *testing.T) {
 				}
 			}
 			total += len(cmds)
-			cfg.sleep(testElectionTimeout)
+			time.Sleep(testElectionTimeout)
 			for _, c := range cmds {
 				if nd, v := cfg.nCommitted(c.index); nd > 0 && v == c.cmd {
 					acked[c.index] = c.cmd
@@ -78,33 +48,33 @@ func TestDuplicateRPCs(t *testing.T) {
 			// a follower after that must not undo what it acknowledged).
 			if round%2 == 1 {
 				if crashed != -1 {
-					cfg.start1(crashed)
-					cfg.connect(crashed)
+					cfg.Start(crashed)
+					cfg.Connect(crashed)
 				}
-				cfg.crash1(leader)
+				cfg.Crash(leader)
 				crashed = leader
 			}
 		}
 		if len(acked) < total/2 {
-			h.fatalf("liveness: only %d of %d commands committed with duplicates and delays but no losses", len(acked), total)
+			w.Fatalf("liveness: only %d of %d commands committed with duplicates and delays but no losses", len(acked), total)
 		}
 
 		if crashed != -1 {
-			cfg.start1(crashed)
-			cfg.connect(crashed)
+			cfg.Start(crashed)
+			cfg.Connect(crashed)
 		}
-		cfg.setFaults(labrpc.Faults{})
+		cfg.w.SetFaults(labrpc.Faults{})
 		final := cfg.randCmd()
-		last := cfg.one(final, servers, true)
+		last := cfg.one(final, servers, retry)
 
 		seen := map[any]int{}
 		for index := 1; index <= last; index++ {
 			v := cfg.wait(index, servers, -1)
 			if want, ok := acked[index]; ok && v != want {
-				h.fatalf("durability: %v was acknowledged at index %d but the final log holds %v there", want, index, v)
+				w.Fatalf("durability: %v was acknowledged at index %d but the final log holds %v there", want, index, v)
 			}
 			if prev, dup := seen[v]; dup && v != final {
-				h.fatalf("duplicate entry: command %v, started once, is in the log at indices %d and %d", v, prev, index)
+				w.Fatalf("duplicate entry: command %v, started once, is in the log at indices %d and %d", v, prev, index)
 			}
 			seen[v] = index
 		}
@@ -116,40 +86,40 @@ func TestDuplicateRPCs(t *testing.T) {
 // the follower keeps campaigning and deposing that leader. A majority that
 // talks both ways must still elect leaders and commit.
 func TestOneWayCut(t *testing.T) {
-	runTest(t, testBudget{virtual: 90 * time.Second, rpcs: 20000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 90 * time.Second, RPCs: 20000}, func(w *cluster.World) {
 		const servers = 5
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("one-way cuts")
 
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.one(cfg.randCmd(), servers, retry)
 
 		// The leader's calls to one follower fail (and the leader's replies
 		// to that follower are lost); the follower's calls still arrive.
-		leader := cfg.checkOneLeader()
+		leader := cfg.CheckOneLeader()
 		f := (leader + 1) % servers
-		cfg.cut(leader, f)
+		cfg.Cut(leader, f)
 		for i := 0; i < 10; i++ {
-			cfg.one(cfg.randCmd(), servers-1, true)
+			cfg.one(cfg.randCmd(), servers-1, retry)
 		}
-		cfg.checkOneLeader()
+		cfg.CheckOneLeader()
 
 		// A follower that hears everyone but whose every call and reply is
 		// lost: the other four still commit.
-		cfg.heal()
-		leader = cfg.checkOneLeader()
+		cfg.Heal()
+		leader = cfg.CheckOneLeader()
 		g := (leader + 2) % servers
 		for j := 0; j < servers; j++ {
 			if j != g {
-				cfg.cut(g, j)
+				cfg.Cut(g, j)
 			}
 		}
 		for i := 0; i < 10; i++ {
-			cfg.one(cfg.randCmd(), servers-1, true)
+			cfg.one(cfg.randCmd(), servers-1, retry)
 		}
 
 		// Healed: everyone, g included, catches up.
-		cfg.heal()
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.Heal()
+		cfg.one(cfg.randCmd(), servers, retry)
 		cfg.end()
 	})
 }
@@ -158,19 +128,19 @@ func TestOneWayCut(t *testing.T) {
 // no two see the same one. Leaders come and go as the far side campaigns,
 // but commits must go on, and every term has at most one leader.
 func TestMajoritiesRing(t *testing.T) {
-	runTest(t, testBudget{virtual: 120 * time.Second, rpcs: 40000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 120 * time.Second, RPCs: 40000}, func(w *cluster.World) {
 		const servers = 5
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("majorities ring partition")
 
-		cfg.one(cfg.randCmd(), servers, true)
-		cfg.partition(labrpc.MajoritiesRing(cfg.nodes()))
+		cfg.one(cfg.randCmd(), servers, retry)
+		cfg.PartitionNodes(labrpc.MajoritiesRing(cfg.Nodes()))
 		for i := 0; i < 10; i++ {
-			cfg.one(cfg.randCmd(), servers/2+1, true)
-			cfg.pollLeaders()
+			cfg.one(cfg.randCmd(), servers/2+1, retry)
+			cfg.PollLeaders()
 		}
-		cfg.heal()
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.Heal()
+		cfg.one(cfg.randCmd(), servers, retry)
 		cfg.end()
 	})
 }
@@ -178,21 +148,21 @@ func TestMajoritiesRing(t *testing.T) {
 // Two halves joined by one bridge server that reaches both: each half with
 // the bridge is a majority, so commits must go on.
 func TestBridgePartition(t *testing.T) {
-	runTest(t, testBudget{virtual: 120 * time.Second, rpcs: 40000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 120 * time.Second, RPCs: 40000}, func(w *cluster.World) {
 		const servers = 5
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("bridge partition")
 
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.one(cfg.randCmd(), servers, retry)
 		for round := 0; round < 3; round++ {
-			groups := labrpc.Bridge(cfg.nodes(), h.rand)
-			cfg.partition(groups)
+			groups := labrpc.Bridge(cfg.Nodes(), w.Rand)
+			cfg.PartitionNodes(groups)
 			for i := 0; i < 5; i++ {
-				cfg.one(cfg.randCmd(), servers/2+1, true)
-				cfg.pollLeaders()
+				cfg.one(cfg.randCmd(), servers/2+1, retry)
+				cfg.PollLeaders()
 			}
-			cfg.heal()
-			cfg.one(cfg.randCmd(), servers, true)
+			cfg.Heal()
+			cfg.one(cfg.randCmd(), servers, retry)
 		}
 		cfg.end()
 	})
@@ -201,14 +171,14 @@ func TestBridgePartition(t *testing.T) {
 // A minority partition with duplicates and delays: the minority's leader
 // must not commit, and after healing its entries give way.
 func TestMinorityLeaderUnderDuplicates(t *testing.T) {
-	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 20000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 60 * time.Second, RPCs: 20000}, func(w *cluster.World) {
 		const servers = 5
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("minority leader with duplicated RPCs")
-		cfg.setFaults(labrpc.Faults{Duplicates: 0.3, MaxDelay: 20 * time.Millisecond})
+		cfg.w.SetFaults(labrpc.Faults{Duplicates: 0.3, MaxDelay: 20 * time.Millisecond})
 
-		cfg.one(cfg.randCmd(), servers, true)
-		leader := cfg.checkOneLeader()
+		cfg.one(cfg.randCmd(), servers, retry)
+		leader := cfg.CheckOneLeader()
 		minority := []any{leader, (leader + 1) % servers}
 		var majority []any
 		for i := 0; i < servers; i++ {
@@ -216,22 +186,22 @@ func TestMinorityLeaderUnderDuplicates(t *testing.T) {
 				majority = append(majority, i)
 			}
 		}
-		cfg.partition([][]any{minority, majority})
+		cfg.PartitionNodes([][]any{minority, majority})
 
 		x := cfg.randCmd()
 		index, _, ok := cfg.raft(leader).Start(x)
 		if !ok {
-			h.fatalf("the leader %d rejected Start", leader)
+			w.Fatalf("the leader %d rejected Start", leader)
 		}
-		cfg.sleep(2 * testElectionTimeout)
+		time.Sleep(2 * testElectionTimeout)
 		if nd, v := cfg.nCommitted(index); nd > 0 && v == x {
-			h.fatalf("commit without majority: %d servers applied index %d, accepted by a leader partitioned with one follower", nd, index)
+			w.Fatalf("commit without majority: %d servers applied index %d, accepted by a leader partitioned with one follower", nd, index)
 		}
 		for i := 0; i < 5; i++ {
-			cfg.one(cfg.randCmd(), 3, true)
+			cfg.one(cfg.randCmd(), 3, retry)
 		}
-		cfg.heal()
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.Heal()
+		cfg.one(cfg.randCmd(), servers, retry)
 		cfg.end()
 	})
 }
@@ -245,21 +215,21 @@ func TestMinorityLeaderUnderDuplicates(t *testing.T) {
 // cut its log, the new majority elects a log without the committed entries
 // and the apply checker catches the overwrite.
 func TestStaleAppendEntries(t *testing.T) {
-	runTest(t, testBudget{virtual: 90 * time.Second, rpcs: 20000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 90 * time.Second, RPCs: 20000}, func(w *cluster.World) {
 		const servers = 3
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("stale AppendEntries must not truncate a follower's log")
 
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.one(cfg.randCmd(), servers, retry)
 		for round := 0; round < 8; round++ {
-			leader := cfg.checkOneLeader()
+			leader := cfg.CheckOneLeader()
 			a, b := (leader+1)%servers, (leader+2)%servers
 
 			// b misses the whole round; the leader's requests to a are
 			// duplicated and delivered up to 200 ms late, out of order.
-			cfg.disconnect(b)
-			cfg.net.SetLinkFaults(leader, a, labrpc.Faults{Duplicates: 0.9, MaxDelay: 200 * time.Millisecond})
-			cfg.h.event("link %d -> %d: duplicates, delays up to 200ms", leader, a)
+			cfg.Disconnect(b)
+			cfg.w.Net.SetLinkFaults(leader, a, labrpc.Faults{Duplicates: 0.9, MaxDelay: 200 * time.Millisecond})
+			cfg.w.Action("link %d -> %d: duplicates, delays up to 200ms", leader, a)
 
 			rf := cfg.raft(leader)
 			last, x := -1, 0
@@ -268,10 +238,10 @@ func TestStaleAppendEntries(t *testing.T) {
 				if index, _, ok := rf.Start(x); ok {
 					last = index
 				}
-				cfg.sleep(15 * time.Millisecond)
+				time.Sleep(15 * time.Millisecond)
 			}
 			if last == -1 {
-				h.fatalf("the leader %d refused every Start", leader)
+				w.Fatalf("the leader %d refused every Start", leader)
 			}
 			// Crash the leader as soon as it has applied its last entry:
 			// then a has acknowledged it, and a stale request may still
@@ -280,20 +250,20 @@ func TestStaleAppendEntries(t *testing.T) {
 				if nd, v := cfg.nCommitted(last); nd >= 1 && v == x {
 					break
 				}
-				cfg.sleep(10 * time.Millisecond)
+				time.Sleep(10 * time.Millisecond)
 			}
-			cfg.crash1(leader)
-			cfg.sleep(300 * time.Millisecond) // the stale requests land
-			cfg.net.ClearLinkFaults()
-			cfg.h.event("link faults cleared")
+			cfg.Crash(leader)
+			time.Sleep(300 * time.Millisecond) // the stale requests land
+			cfg.w.Net.ClearLinkFaults()
+			cfg.w.Action("link faults cleared")
 
 			// a and b form the majority: a must still have every entry
 			// the old leader committed.
-			cfg.connect(b)
-			cfg.one(cfg.randCmd(), 2, true)
-			cfg.start1(leader)
-			cfg.connect(leader)
-			cfg.one(cfg.randCmd(), servers, true)
+			cfg.Connect(b)
+			cfg.one(cfg.randCmd(), 2, retry)
+			cfg.Start(leader)
+			cfg.Connect(leader)
+			cfg.one(cfg.randCmd(), servers, retry)
 		}
 		cfg.end()
 	})

@@ -3,6 +3,7 @@ package raft
 // 3A: leader election.
 
 import (
+	"raftlab/labtest/cluster"
 	"testing"
 	"time"
 
@@ -12,27 +13,27 @@ import (
 // Three servers elect one leader, agree on its term, and keep both while
 // nothing fails.
 func TestInitialElection3A(t *testing.T) {
-	runTest(t, testBudget{virtual: 10 * time.Second, rpcs: 400}, func(h *harness) {
-		cfg := makeCluster(h, 3, false, false)
+	cluster.Run(t, cluster.Budget{Virtual: 10 * time.Second, RPCs: 400}, func(w *cluster.World) {
+		cfg := makeCluster(w, 3, cluster.Reliable, plainService)
 		cfg.begin("initial election")
 
-		cfg.checkOneLeader()
+		cfg.CheckOneLeader()
 
 		// Let the followers hear the leader's heartbeats, then the term
 		// must be the same everywhere.
-		cfg.sleep(50 * time.Millisecond)
-		term1 := cfg.checkTerms()
+		time.Sleep(50 * time.Millisecond)
+		term1 := cfg.CheckTerms()
 		if term1 < 1 {
-			h.fatalf("the first leader's term is %d; terms start at 0 and an election increments it", term1)
+			w.Fatalf("the first leader's term is %d; terms start at 0 and an election increments it", term1)
 		}
 
 		// No failures: the term must not change...
-		cfg.sleep(2 * testElectionTimeout)
-		if term2 := cfg.checkTerms(); term1 != term2 {
-			h.fatalf("stable term: the term moved from %d to %d although nothing failed", term1, term2)
+		time.Sleep(2 * testElectionTimeout)
+		if term2 := cfg.CheckTerms(); term1 != term2 {
+			w.Fatalf("stable term: the term moved from %d to %d although nothing failed", term1, term2)
 		}
 		// ... and there is still a leader.
-		cfg.checkOneLeader()
+		cfg.CheckOneLeader()
 		cfg.end()
 	})
 }
@@ -40,19 +41,19 @@ func TestInitialElection3A(t *testing.T) {
 // With no failures at all, the leader and its term stay put for many
 // election timeouts: heartbeats must keep the followers from campaigning.
 func TestStableLeader3A(t *testing.T) {
-	runTest(t, testBudget{virtual: 25 * time.Second, rpcs: 1500}, func(h *harness) {
-		cfg := makeCluster(h, 5, false, false)
+	cluster.Run(t, cluster.Budget{Virtual: 25 * time.Second, RPCs: 1500}, func(w *cluster.World) {
+		cfg := makeCluster(w, 5, cluster.Reliable, plainService)
 		cfg.begin("stable leader and term with no failures")
 
-		leader := cfg.checkOneLeader()
-		term := cfg.checkTerms()
+		leader := cfg.CheckOneLeader()
+		term := cfg.CheckTerms()
 		for k := 0; k < 10; k++ {
-			cfg.sleep(testElectionTimeout)
-			if l := cfg.checkOneLeader(); l != leader {
-				h.fatalf("stable leader: leadership moved from %d to %d although nothing failed", leader, l)
+			time.Sleep(testElectionTimeout)
+			if l := cfg.CheckOneLeader(); l != leader {
+				w.Fatalf("stable leader: leadership moved from %d to %d although nothing failed", leader, l)
 			}
-			if t2 := cfg.checkTerms(); t2 != term {
-				h.fatalf("stable term: the term moved from %d to %d although nothing failed", term, t2)
+			if t2 := cfg.CheckTerms(); t2 != term {
+				w.Fatalf("stable term: the term moved from %d to %d although nothing failed", term, t2)
 			}
 		}
 		cfg.end()
@@ -62,34 +63,34 @@ func TestStableLeader3A(t *testing.T) {
 // When the leader is cut off, the rest elect a new one; the old leader
 // rejoins without disturbing it; with no majority nobody leads.
 func TestReElection3A(t *testing.T) {
-	runTest(t, testBudget{virtual: 30 * time.Second, rpcs: 1000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 30 * time.Second, RPCs: 1000}, func(w *cluster.World) {
 		const servers = 3
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("election after network failure")
 
-		leader1 := cfg.checkOneLeader()
+		leader1 := cfg.CheckOneLeader()
 
 		// The leader disconnects: a new one must be elected.
-		cfg.disconnect(leader1)
-		cfg.checkOneLeader()
+		cfg.Disconnect(leader1)
+		cfg.CheckOneLeader()
 
 		// The old leader rejoins: that must not disturb the new one.
-		cfg.connect(leader1)
-		leader2 := cfg.checkOneLeader()
+		cfg.Connect(leader1)
+		leader2 := cfg.CheckOneLeader()
 
 		// Two of three gone: no majority, no leader.
-		cfg.disconnect(leader2)
-		cfg.disconnect((leader2 + 1) % servers)
-		cfg.sleep(2 * testElectionTimeout)
-		cfg.checkNoLeader()
+		cfg.Disconnect(leader2)
+		cfg.Disconnect((leader2 + 1) % servers)
+		time.Sleep(2 * testElectionTimeout)
+		cfg.CheckNoLeader()
 
 		// A majority again: a leader again.
-		cfg.connect((leader2 + 1) % servers)
-		cfg.checkOneLeader()
+		cfg.Connect((leader2 + 1) % servers)
+		cfg.CheckOneLeader()
 
 		// The last server rejoins: still one leader.
-		cfg.connect(leader2)
-		cfg.checkOneLeader()
+		cfg.Connect(leader2)
+		cfg.CheckOneLeader()
 		cfg.end()
 	})
 }
@@ -97,27 +98,27 @@ func TestReElection3A(t *testing.T) {
 // A minority of five never elects a leader, however long it waits; once a
 // majority forms, it does.
 func TestNoLeaderWithoutMajority3A(t *testing.T) {
-	runTest(t, testBudget{virtual: 30 * time.Second, rpcs: 1500}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 30 * time.Second, RPCs: 1500}, func(w *cluster.World) {
 		const servers = 5
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("no leader without a majority")
 
-		leader := cfg.checkOneLeader()
+		leader := cfg.CheckOneLeader()
 		for k := 0; k < 3; k++ {
-			cfg.disconnect((leader + k) % servers)
+			cfg.Disconnect((leader + k) % servers)
 		}
 		// The two left behind keep timing out and campaigning; neither
 		// can ever get three votes.
 		for k := 0; k < 5; k++ {
-			cfg.sleep(testElectionTimeout)
-			cfg.checkNoLeader()
+			time.Sleep(testElectionTimeout)
+			cfg.CheckNoLeader()
 		}
-		cfg.connect(leader)
-		cfg.checkOneLeader()
+		cfg.Connect(leader)
+		cfg.CheckOneLeader()
 		for k := 1; k < 3; k++ {
-			cfg.connect((leader + k) % servers)
+			cfg.Connect((leader + k) % servers)
 		}
-		cfg.checkOneLeader()
+		cfg.CheckOneLeader()
 		cfg.end()
 	})
 }
@@ -125,26 +126,26 @@ func TestNoLeaderWithoutMajority3A(t *testing.T) {
 // Seven servers, random groups of three disconnected again and again: the
 // remaining four must elect a leader every time.
 func TestManyElections3A(t *testing.T) {
-	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 6000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 60 * time.Second, RPCs: 6000}, func(w *cluster.World) {
 		const servers = 7
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("multiple elections")
 
-		cfg.checkOneLeader()
+		cfg.CheckOneLeader()
 		for iter := 0; iter < 10; iter++ {
 			// Disconnect three distinct random servers.
-			perm := h.rand.Perm(servers)
+			perm := w.Rand.Perm(servers)
 			out := perm[:3]
 			for _, i := range out {
-				cfg.disconnect(i)
+				cfg.Disconnect(i)
 			}
 			// Four of seven remain: a majority, so a leader must emerge.
-			cfg.checkOneLeader()
+			cfg.CheckOneLeader()
 			for _, i := range out {
-				cfg.connect(i)
+				cfg.Connect(i)
 			}
 		}
-		cfg.checkOneLeader()
+		cfg.CheckOneLeader()
 		cfg.end()
 	})
 }
@@ -158,29 +159,29 @@ func TestManyElections3A(t *testing.T) {
 // The survey of terms catches that at once: a leader of term T needs a
 // majority at term T or beyond.
 func TestStaleVoteReplies3A(t *testing.T) {
-	runTest(t, testBudget{virtual: 30 * time.Second, rpcs: 3000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 30 * time.Second, RPCs: 3000}, func(w *cluster.World) {
 		const servers = 3
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("votes from abandoned elections do not count")
 
-		leader := cfg.checkOneLeader()
+		leader := cfg.CheckOneLeader()
 		c := (leader + 1) % servers
 		v := (leader + 2) % servers
-		cfg.cut(c, leader)
-		cfg.cut(leader, c)
-		cfg.net.SetLinkFaults(c, v, labrpc.Faults{MinDelay: 2 * time.Second, MaxDelay: 2*time.Second + time.Millisecond})
-		cfg.h.event("link %d -> %d: every request 2s late", c, v)
+		cfg.Cut(c, leader)
+		cfg.Cut(leader, c)
+		cfg.w.Net.SetLinkFaults(c, v, labrpc.Faults{MinDelay: 2 * time.Second, MaxDelay: 2*time.Second + time.Millisecond})
+		cfg.w.Action("link %d -> %d: every request 2s late", c, v)
 
 		// Survey often: the false leadership may last only until c hears
 		// of a higher term.
 		for k := 0; k < 400; k++ {
-			cfg.sleep(20 * time.Millisecond)
-			cfg.pollLeaders()
+			time.Sleep(20 * time.Millisecond)
+			cfg.PollLeaders()
 		}
 
-		cfg.net.ClearLinkFaults()
-		cfg.heal()
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.w.Net.ClearLinkFaults()
+		cfg.Heal()
+		cfg.one(cfg.randCmd(), servers, retry)
 		cfg.end()
 	})
 }

@@ -4,56 +4,57 @@ package raft
 
 import (
 	"fmt"
+	"raftlab/labtest/cluster"
 	"sync"
 	"testing"
 	"time"
 )
 
 // restartAll crashes and restarts every server, then reconnects them.
-func (cfg *cluster) restartAll() {
+func (cfg *config) restartAll() {
 	for i := 0; i < cfg.n; i++ {
-		cfg.start1(i)
+		cfg.Start(i)
 	}
 	for i := 0; i < cfg.n; i++ {
-		cfg.connect(i)
+		cfg.Connect(i)
 	}
 }
 
 // Whole-cluster, leader and follower crashes: what was committed survives,
 // and restarted servers take part again.
 func TestPersist13C(t *testing.T) {
-	runTest(t, testBudget{virtual: 30 * time.Second, rpcs: 1500}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 30 * time.Second, RPCs: 1500}, func(w *cluster.World) {
 		const servers = 3
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("basic persistence")
 
-		cfg.one(11, servers, true)
+		cfg.one(11, servers, retry)
 
 		// Everyone crashes and restarts.
 		cfg.restartAll()
-		cfg.one(12, servers, true)
+		cfg.one(12, servers, retry)
 
 		// The leader crashes and restarts.
-		leader1 := cfg.checkOneLeader()
-		cfg.start1(leader1)
-		cfg.connect(leader1)
-		cfg.one(13, servers, true)
+		leader1 := cfg.CheckOneLeader()
+		cfg.Start(leader1)
+		cfg.Connect(leader1)
+		cfg.one(13, servers, retry)
 
 		// The next leader is cut off, commits happen without it, then it
 		// crashes and restarts: it must catch up from its persisted state.
-		leader2 := cfg.checkOneLeader()
-		cfg.disconnect(leader2)
-		cfg.one(14, servers-1, true)
-		cfg.start1(leader2)
-		cfg.connect(leader2)
+		leader2 := cfg.CheckOneLeader()
+		cfg.Disconnect(leader2)
+		cfg.one(14, servers-1, retry)
+		cfg.Start(leader2)
+		cfg.Connect(leader2)
 		cfg.wait(4, servers, -1) // wait for leader2 to join before killing i3
 
-		i3 := (cfg.checkOneLeader() + 1) % servers
-		cfg.disconnect(i3)
-		cfg.one(15, servers-1, true)
-		cfg.start1(i3)
-		cfg.connect(i3)
-		cfg.one(16, servers, true)
+		i3 := (cfg.CheckOneLeader() + 1) % servers
+		cfg.Disconnect(i3)
+		cfg.one(15, servers-1, retry)
+		cfg.Start(i3)
+		cfg.Connect(i3)
+		cfg.one(16, servers, retry)
 		cfg.end()
 	})
 }
@@ -61,44 +62,44 @@ func TestPersist13C(t *testing.T) {
 // Rounds of crashes of leaders and followers in a five-server cluster, each
 // with commits made by a bare majority of freshly restarted servers.
 func TestPersist23C(t *testing.T) {
-	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 4000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 60 * time.Second, RPCs: 4000}, func(w *cluster.World) {
 		const servers = 5
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("more persistence")
 
 		index := 1
 		for iters := 0; iters < 5; iters++ {
-			cfg.one(10+index, servers, true)
+			cfg.one(10+index, servers, retry)
 			index++
 
-			leader1 := cfg.checkOneLeader()
-			cfg.disconnect((leader1 + 1) % servers)
-			cfg.disconnect((leader1 + 2) % servers)
-			cfg.one(10+index, servers-2, true)
+			leader1 := cfg.CheckOneLeader()
+			cfg.Disconnect((leader1 + 1) % servers)
+			cfg.Disconnect((leader1 + 2) % servers)
+			cfg.one(10+index, servers-2, retry)
 			index++
 
 			// The three that saw the last entry go; the two that missed it
 			// restart from their persisted state.
-			cfg.disconnect((leader1 + 0) % servers)
-			cfg.disconnect((leader1 + 3) % servers)
-			cfg.disconnect((leader1 + 4) % servers)
-			cfg.start1((leader1 + 1) % servers)
-			cfg.start1((leader1 + 2) % servers)
-			cfg.connect((leader1 + 1) % servers)
-			cfg.connect((leader1 + 2) % servers)
-			cfg.sleep(testElectionTimeout)
+			cfg.Disconnect((leader1 + 0) % servers)
+			cfg.Disconnect((leader1 + 3) % servers)
+			cfg.Disconnect((leader1 + 4) % servers)
+			cfg.Start((leader1 + 1) % servers)
+			cfg.Start((leader1 + 2) % servers)
+			cfg.Connect((leader1 + 1) % servers)
+			cfg.Connect((leader1 + 2) % servers)
+			time.Sleep(testElectionTimeout)
 
 			// One that saw it restarts and joins them: with it they are a
 			// majority, and its vote must go to a log as up to date as its own.
-			cfg.start1((leader1 + 3) % servers)
-			cfg.connect((leader1 + 3) % servers)
-			cfg.one(10+index, servers-2, true)
+			cfg.Start((leader1 + 3) % servers)
+			cfg.Connect((leader1 + 3) % servers)
+			cfg.one(10+index, servers-2, retry)
 			index++
 
-			cfg.connect((leader1 + 4) % servers)
-			cfg.connect((leader1 + 0) % servers)
+			cfg.Connect((leader1 + 4) % servers)
+			cfg.Connect((leader1 + 0) % servers)
 		}
-		cfg.one(1000, servers, true)
+		cfg.one(1000, servers, retry)
 		cfg.end()
 	})
 }
@@ -106,30 +107,30 @@ func TestPersist23C(t *testing.T) {
 // A partitioned-off follower, then the leader and the other follower
 // crash: what the cut-off follower missed must come back from disk.
 func TestPersist33C(t *testing.T) {
-	runTest(t, testBudget{virtual: 30 * time.Second, rpcs: 1500}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 30 * time.Second, RPCs: 1500}, func(w *cluster.World) {
 		const servers = 3
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("partitioned leader and one follower crash, leader restarts")
 
-		cfg.one(101, servers, true)
+		cfg.one(101, servers, retry)
 
-		leader := cfg.checkOneLeader()
-		cfg.disconnect((leader + 2) % servers)
-		cfg.one(102, 2, true)
+		leader := cfg.CheckOneLeader()
+		cfg.Disconnect((leader + 2) % servers)
+		cfg.one(102, 2, retry)
 
-		cfg.crash1((leader + 0) % servers)
-		cfg.crash1((leader + 1) % servers)
-		cfg.connect((leader + 2) % servers)
-		cfg.start1((leader + 0) % servers)
-		cfg.connect((leader + 0) % servers)
+		cfg.Crash((leader + 0) % servers)
+		cfg.Crash((leader + 1) % servers)
+		cfg.Connect((leader + 2) % servers)
+		cfg.Start((leader + 0) % servers)
+		cfg.Connect((leader + 0) % servers)
 
 		// The restarted leader must still hold 102 and bring the stale
 		// follower up to date.
-		cfg.one(103, 2, true)
+		cfg.one(103, 2, retry)
 
-		cfg.start1((leader + 1) % servers)
-		cfg.connect((leader + 1) % servers)
-		cfg.one(104, servers, true)
+		cfg.Start((leader + 1) % servers)
+		cfg.Connect((leader + 1) % servers)
+		cfg.one(104, servers, retry)
 		cfg.end()
 	})
 }
@@ -139,12 +140,12 @@ func TestPersist33C(t *testing.T) {
 // earlier term by counting replicas; the apply checker catches the
 // committed-then-overwritten entry if it does.
 func TestFigure83C(t *testing.T) {
-	runTest(t, testBudget{virtual: 120 * time.Second, rpcs: 40000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 120 * time.Second, RPCs: 40000}, func(w *cluster.World) {
 		const servers = 5
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("Figure 8")
 
-		cfg.one(cfg.randCmd(), 1, true)
+		cfg.one(cfg.randCmd(), 1, retry)
 
 		nup := servers
 		for iters := 0; iters < 1000; iters++ {
@@ -157,21 +158,21 @@ func TestFigure83C(t *testing.T) {
 				}
 			}
 
-			if h.rand.IntN(1000) < 100 {
-				cfg.sleep(time.Duration(h.rand.IntN(testElectionTimeoutMillis()/2)) * time.Millisecond)
+			if w.Rand.IntN(1000) < 100 {
+				time.Sleep(time.Duration(w.Rand.IntN(testElectionTimeoutMillis()/2)) * time.Millisecond)
 			} else {
-				cfg.sleep(time.Duration(h.rand.Int64N(13)) * time.Millisecond)
+				time.Sleep(time.Duration(w.Rand.Int64N(13)) * time.Millisecond)
 			}
 
 			if leader != -1 {
-				cfg.crash1(leader)
+				cfg.Crash(leader)
 				nup--
 			}
 			if nup < 3 {
-				s := h.rand.IntN(servers)
+				s := w.Rand.IntN(servers)
 				if cfg.raft(s) == nil {
-					cfg.start1(s)
-					cfg.connect(s)
+					cfg.Start(s)
+					cfg.Connect(s)
 					nup++
 				}
 			}
@@ -179,20 +180,20 @@ func TestFigure83C(t *testing.T) {
 
 		for i := 0; i < servers; i++ {
 			if cfg.raft(i) == nil {
-				cfg.start1(i)
-				cfg.connect(i)
+				cfg.Start(i)
+				cfg.Connect(i)
 			}
 		}
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.one(cfg.randCmd(), servers, retry)
 		cfg.end()
 	})
 }
 
 // Concurrent clients on an unreliable network: every command commits.
 func TestUnreliableAgree3C(t *testing.T) {
-	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 20000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 60 * time.Second, RPCs: 20000}, func(w *cluster.World) {
 		const servers = 5
-		cfg := makeCluster(h, servers, true, false)
+		cfg := makeCluster(w, servers, cluster.Unreliable, plainService)
 		cfg.begin("unreliable agreement")
 
 		var wg sync.WaitGroup
@@ -200,23 +201,23 @@ func TestUnreliableAgree3C(t *testing.T) {
 			for j := 0; j < 4; j++ {
 				wg.Add(1)
 				cmd := 100*iters + j
-				offset := time.Duration(1 + h.rand.Int64N(int64(time.Millisecond)))
-				h.goHelper(fmt.Sprintf("client-%d", cmd), func() {
+				offset := time.Duration(1 + w.Rand.Int64N(int64(time.Millisecond)))
+				w.H.Go(fmt.Sprintf("client-%d", cmd), func() {
 					defer wg.Done()
 					// Concurrent, but each on its own instant (a random
 					// fraction of a millisecond apart), so that the order
 					// of the Starts replays.
 					time.Sleep(offset)
-					if _, err := cfg.tryOne(cmd, 1, true); err != nil {
-						h.report(err.Error())
+					if _, err := cfg.tryOne(cmd, 1, retry); err != nil {
+						w.Report(err)
 					}
 				})
 			}
-			cfg.one(iters, 1, true)
+			cfg.one(iters, 1, retry)
 		}
-		cfg.setUnreliable(false)
+		cfg.w.SetNet(cluster.Reliable)
 		wg.Wait()
-		cfg.one(100, servers, true)
+		cfg.one(100, servers, retry)
 		cfg.end()
 	})
 }
@@ -224,50 +225,50 @@ func TestUnreliableAgree3C(t *testing.T) {
 // Figure 8 again, on an unreliable network with long reordering, with
 // leaders partitioned away instead of crashed.
 func TestFigure8Unreliable3C(t *testing.T) {
-	runTest(t, testBudget{virtual: 120 * time.Second, rpcs: 100000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 120 * time.Second, RPCs: 100000}, func(w *cluster.World) {
 		const servers = 5
-		cfg := makeCluster(h, servers, true, false)
+		cfg := makeCluster(w, servers, cluster.Unreliable, plainService)
 		cfg.begin("Figure 8 (unreliable)")
 
-		cfg.one(h.rand.IntN(10000), 1, true)
+		cfg.one(w.Rand.IntN(10000), 1, retry)
 
 		nup := servers
 		for iters := 0; iters < 1000; iters++ {
 			if iters == 200 {
-				cfg.setLongReordering(true)
+				cfg.w.SetLongReordering(true)
 			}
 			leader := -1
 			for i := 0; i < servers; i++ {
-				if _, _, ok := cfg.raft(i).Start(h.rand.IntN(10000)); ok && cfg.isConnected(i) {
+				if _, _, ok := cfg.raft(i).Start(w.Rand.IntN(10000)); ok && cfg.Connected(i) {
 					leader = i
 				}
 			}
 
-			if h.rand.IntN(1000) < 100 {
-				cfg.sleep(time.Duration(h.rand.IntN(testElectionTimeoutMillis()/2)) * time.Millisecond)
+			if w.Rand.IntN(1000) < 100 {
+				time.Sleep(time.Duration(w.Rand.IntN(testElectionTimeoutMillis()/2)) * time.Millisecond)
 			} else {
-				cfg.sleep(time.Duration(h.rand.Int64N(13)) * time.Millisecond)
+				time.Sleep(time.Duration(w.Rand.Int64N(13)) * time.Millisecond)
 			}
 
-			if leader != -1 && h.rand.IntN(2) == 0 {
-				cfg.disconnect(leader)
+			if leader != -1 && w.Rand.IntN(2) == 0 {
+				cfg.Disconnect(leader)
 				nup--
 			}
 			if nup < 3 {
-				s := h.rand.IntN(servers)
-				if !cfg.isConnected(s) {
-					cfg.connect(s)
+				s := w.Rand.IntN(servers)
+				if !cfg.Connected(s) {
+					cfg.Connect(s)
 					nup++
 				}
 			}
 		}
 
 		for i := 0; i < servers; i++ {
-			if !cfg.isConnected(i) {
-				cfg.connect(i)
+			if !cfg.Connected(i) {
+				cfg.Connect(i)
 			}
 		}
-		cfg.one(h.rand.IntN(10000), servers, true)
+		cfg.one(w.Rand.IntN(10000), servers, retry)
 		cfg.end()
 	})
 }
@@ -278,11 +279,11 @@ func testElectionTimeoutMillis() int { return int(testElectionTimeout / time.Mil
 // churnTest runs three clients against a cluster that is disconnected, crashed
 // and restarted at random; at the end every value a client saw committed
 // must be in the final log.
-func churnTest(h *harness, unreliable bool) {
+func churnTest(w *cluster.World, mode cluster.NetMode) {
 	const servers = 5
-	cfg := makeCluster(h, servers, unreliable, false)
+	cfg := makeCluster(w, servers, mode, plainService)
 	name := "churn"
-	if unreliable {
+	if mode == cluster.Unreliable {
 		name = "unreliable churn"
 	}
 	cfg.begin(name)
@@ -291,15 +292,15 @@ func churnTest(h *harness, unreliable bool) {
 	done := make(chan struct{})
 	var stopOnce sync.Once
 	stopClients := func() { stopOnce.Do(func() { close(done) }) }
-	h.cleanup(stopClients) // also if the test fails midway
+	w.H.OnTeardown(stopClients) // also if the test fails midway
 	const nclients = 3
 	results := make([][]int, nclients)
 	for c := 0; c < nclients; c++ {
 		// Each client has its own source, drawn from the test's.
-		rnd := h.newRand(fmt.Sprintf("client-%d", c))
+		rnd := w.H.NewRand(fmt.Sprintf("client-%d", c))
 		stop.Add(1)
 		me := c
-		h.goHelper(fmt.Sprintf("client-%d", me), func() {
+		w.H.Go(fmt.Sprintf("client-%d", me), func() {
 			defer stop.Done()
 			var values []int
 			for {
@@ -344,41 +345,41 @@ func churnTest(h *harness, unreliable bool) {
 	}
 
 	for iters := 0; iters < 20; iters++ {
-		if h.rand.IntN(1000) < 200 {
-			cfg.disconnect(h.rand.IntN(servers))
+		if w.Rand.IntN(1000) < 200 {
+			cfg.Disconnect(w.Rand.IntN(servers))
 		}
-		if h.rand.IntN(1000) < 500 {
-			i := h.rand.IntN(servers)
+		if w.Rand.IntN(1000) < 500 {
+			i := w.Rand.IntN(servers)
 			if cfg.raft(i) == nil {
-				cfg.start1(i)
+				cfg.Start(i)
 			}
-			cfg.connect(i)
+			cfg.Connect(i)
 		}
-		if h.rand.IntN(1000) < 200 {
-			i := h.rand.IntN(servers)
+		if w.Rand.IntN(1000) < 200 {
+			i := w.Rand.IntN(servers)
 			if cfg.raft(i) != nil {
-				cfg.crash1(i)
+				cfg.Crash(i)
 			}
 		}
 		// Long enough for an election most of the time, short enough that
 		// the cluster is often caught mid-election.
-		cfg.sleep(time.Duration(h.rand.IntN(testElectionTimeoutMillis()*7/10)) * time.Millisecond)
+		time.Sleep(time.Duration(w.Rand.IntN(testElectionTimeoutMillis()*7/10)) * time.Millisecond)
 	}
 
-	cfg.sleep(testElectionTimeout)
-	cfg.setUnreliable(false)
+	time.Sleep(testElectionTimeout)
+	cfg.w.SetNet(cluster.Reliable)
 	for i := 0; i < servers; i++ {
 		if cfg.raft(i) == nil {
-			cfg.start1(i)
+			cfg.Start(i)
 		}
-		cfg.connect(i)
+		cfg.Connect(i)
 	}
 
 	stopClients()
 	stop.Wait()
 
-	cfg.sleep(testElectionTimeout)
-	last := cfg.one(cfg.randCmd(), servers, true)
+	time.Sleep(testElectionTimeout)
+	last := cfg.one(cfg.randCmd(), servers, retry)
 
 	var really []int
 	for index := 1; index <= last; index++ {
@@ -386,7 +387,7 @@ func churnTest(h *harness, unreliable bool) {
 		if vi, ok := v.(int); ok {
 			really = append(really, vi)
 		} else {
-			h.fatalf("index %d holds %v, not an int", index, v)
+			w.Fatalf("index %d holds %v, not an int", index, v)
 		}
 	}
 	acked := 0
@@ -394,7 +395,7 @@ func churnTest(h *harness, unreliable bool) {
 		acked += len(values)
 	}
 	if acked == 0 {
-		h.fatalf("liveness: through all the churn no client saw a single command commit")
+		w.Fatalf("liveness: through all the churn no client saw a single command commit")
 	}
 	inLog := map[int]bool{}
 	for _, v := range really {
@@ -403,7 +404,7 @@ func churnTest(h *harness, unreliable bool) {
 	for c, values := range results {
 		for _, v := range values {
 			if !inLog[v] {
-				h.fatalf("durability: client %d saw %d committed, but it is not in the final log (1..%d)", c, v, last)
+				w.Fatalf("durability: client %d saw %d committed, but it is not in the final log (1..%d)", c, v, last)
 			}
 		}
 	}
@@ -411,22 +412,22 @@ func churnTest(h *harness, unreliable bool) {
 }
 
 func TestReliableChurn3C(t *testing.T) {
-	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 40000}, func(h *harness) {
-		churnTest(h, false)
+	cluster.Run(t, cluster.Budget{Virtual: 60 * time.Second, RPCs: 40000}, func(w *cluster.World) {
+		churnTest(w, cluster.Reliable)
 	})
 }
 
 func TestUnreliableChurn3C(t *testing.T) {
-	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 40000}, func(h *harness) {
-		churnTest(h, true)
+	cluster.Run(t, cluster.Budget{Virtual: 60 * time.Second, RPCs: 40000}, func(w *cluster.World) {
+		churnTest(w, cluster.Unreliable)
 	})
 }
 
 // leaderAmong waits up to 5 s for one of group to claim leadership of a
 // term above minTerm, and returns it and its term.
-func (cfg *cluster) leaderAmong(group []int, minTerm int) (int, int) {
+func (cfg *config) leaderAmong(group []int, minTerm int) (int, int) {
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
-		cfg.pollLeaders() // election safety, on the way
+		cfg.PollLeaders() // election safety, on the way
 		for _, i := range group {
 			if rf := cfg.raft(i); rf != nil {
 				if term, isLeader := rf.GetState(); isLeader && term > minTerm {
@@ -434,9 +435,9 @@ func (cfg *cluster) leaderAmong(group []int, minTerm int) (int, int) {
 				}
 			}
 		}
-		cfg.sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
-	cfg.h.fatalf("liveness: none of servers %v became leader (of a term above %d) within 5s, though they form a majority", group, minTerm)
+	cfg.w.Fatalf("liveness: none of servers %v became leader (of a term above %d) within 5s, though they form a majority", group, minTerm)
 	return -1, -1
 }
 
@@ -454,25 +455,25 @@ func (cfg *cluster) leaderAmong(group []int, minTerm int) (int, int) {
 // An implementation that committed X in (c) has applied it, and the apply
 // checker catches Y at the same index.
 func TestFigure8Scenario3C(t *testing.T) {
-	runTest(t, testBudget{virtual: 40 * time.Second, rpcs: 3000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 40 * time.Second, RPCs: 3000}, func(w *cluster.World) {
 		const servers = 5
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("Figure 8, scripted")
 
-		if index := cfg.one(cfg.randCmd(), servers, false); index != 1 {
-			h.fatalf("exact indices: the first command committed at index %d", index)
+		if index := cfg.one(cfg.randCmd(), servers, noRetry); index != 1 {
+			w.Fatalf("exact indices: the first command committed at index %d", index)
 		}
 		s0, t1 := cfg.leaderAmong([]int{0, 1, 2, 3, 4}, 0)
 		s1 := (s0 + 1) % servers
 		others := []int{(s0 + 2) % servers, (s0 + 3) % servers, (s0 + 4) % servers}
 
 		// (a)
-		cfg.partition([][]any{{s0, s1}, {others[0], others[1], others[2]}})
+		cfg.PartitionNodes([][]any{{s0, s1}, {others[0], others[1], others[2]}})
 		x := cfg.randCmd()
 		if index, _, ok := cfg.raft(s0).Start(x); !ok || index != 2 {
-			h.fatalf("Start(X) on leader %d returned index %d, ok=%v; want index 2", s0, index, ok)
+			w.Fatalf("Start(X) on leader %d returned index %d, ok=%v; want index 2", s0, index, ok)
 		}
-		cfg.sleep(200 * time.Millisecond) // X reaches s1
+		time.Sleep(200 * time.Millisecond) // X reaches s1
 
 		// (b)
 		p, t2 := cfg.leaderAmong(others, 0)
@@ -485,34 +486,34 @@ func TestFigure8Scenario3C(t *testing.T) {
 		default:
 			q, r = others[0], others[1]
 		}
-		cfg.partition([][]any{{p}, {s0, s1, q, r}})
+		cfg.PartitionNodes([][]any{{p}, {s0, s1, q, r}})
 		y := cfg.randCmd()
 		if index, _, ok := cfg.raft(p).Start(y); !ok || index != 2 {
-			h.fatalf("Start(Y) on leader %d returned index %d, ok=%v; want index 2", p, index, ok)
+			w.Fatalf("Start(Y) on leader %d returned index %d, ok=%v; want index 2", p, index, ok)
 		}
 
 		// (c) Only s0 and s1 have a log as up to date as X's; nobody
 		// starts anything, so the new leader has no entry of its own term.
 		l3, t3 := cfg.leaderAmong([]int{s0, s1}, t2)
-		cfg.sleep(testElectionTimeout) // X reaches q and r
-		h.logf("  X on %d, %d and (via leader %d) %d, %d; Y on %d", s0, s1, l3, q, r, p)
+		time.Sleep(testElectionTimeout) // X reaches q and r
+		w.Logf("  X on %d, %d and (via leader %d) %d, %d; Y on %d", s0, s1, l3, q, r, p)
 
 		// (d)
-		cfg.partition([][]any{{s0, s1}, {p, q, r}})
+		cfg.PartitionNodes([][]any{{s0, s1}, {p, q, r}})
 		// Only p can win: q and r hold X (term T1), p holds Y (term T2).
 		// It must lead a term above T3 (its leadership of T2 is stale).
 		if leader, _ := cfg.leaderAmong([]int{p, q, r}, t3); leader != p {
-			h.fatalf("election restriction: server %d, whose last entry is X of term %d, was elected over p=%d whose last entry is Y of term %d",
+			w.Fatalf("election restriction: server %d, whose last entry is X of term %d, was elected over p=%d whose last entry is Y of term %d",
 				leader, t1, p, t2)
 		}
 		// p commits an entry of its own term, and with it Y at index 2.
-		cfg.one(cfg.randCmd(), 3, true)
+		cfg.one(cfg.randCmd(), 3, retry)
 		if nd, v := cfg.nCommitted(2); nd < 3 || v != y {
-			h.fatalf("index 2 holds %v on %d servers, want Y=%v on p, q and r", v, nd, y)
+			w.Fatalf("index 2 holds %v on %d servers, want Y=%v on p, q and r", v, nd, y)
 		}
 
-		cfg.heal()
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.Heal()
+		cfg.one(cfg.randCmd(), servers, retry)
 		cfg.end()
 	})
 }
@@ -524,36 +525,36 @@ func TestFigure8Scenario3C(t *testing.T) {
 // campaigns for term T and asks v. The election safety check catches two
 // leaders of T.
 func TestPersistVote3C(t *testing.T) {
-	runTest(t, testBudget{virtual: 90 * time.Second, rpcs: 6000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 90 * time.Second, RPCs: 6000}, func(w *cluster.World) {
 		const servers = 3
-		cfg := makeCluster(h, servers, false, false)
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("votes survive a restart")
 
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.one(cfg.randCmd(), servers, retry)
 		for round := 0; round < 8; round++ {
 			l0, t0 := cfg.leaderAmong([]int{0, 1, 2}, 0)
-			b := (l0 + 1 + h.rand.IntN(2)) % servers
-			cfg.crash1(b) // b keeps term t0 on disk
+			b := (l0 + 1 + w.Rand.IntN(2)) % servers
+			cfg.Crash(b) // b keeps term t0 on disk
 
 			// The other two hold a fresh election for t0+1: restart the
 			// leader so that its timer, or the other's, runs out.
-			cfg.start1(l0)
-			cfg.connect(l0)
+			cfg.Start(l0)
+			cfg.Connect(l0)
 			a, ta := cfg.leaderAmong([]int{0, 1, 2}, t0)
 			v := 3 - a - b // the voter
-			h.logf("  round %d: %d leads term %d with the vote of %d; %d is down with term <= %d", round, a, ta, v, b, t0)
+			w.Logf("  round %d: %d leads term %d with the vote of %d; %d is down with term <= %d", round, a, ta, v, b, t0)
 
 			// v restarts, b restarts in the same partition as v only.
-			cfg.partition([][]any{{a}, {b, v}})
-			cfg.start1(v)
-			cfg.connect(v)
-			cfg.start1(b)
-			cfg.connect(b)
-			cfg.sleep(2 * testElectionTimeout)
-			cfg.pollLeaders()
+			cfg.PartitionNodes([][]any{{a}, {b, v}})
+			cfg.Start(v)
+			cfg.Connect(v)
+			cfg.Start(b)
+			cfg.Connect(b)
+			time.Sleep(2 * testElectionTimeout)
+			cfg.PollLeaders()
 
-			cfg.heal()
-			cfg.one(cfg.randCmd(), servers, true)
+			cfg.Heal()
+			cfg.one(cfg.randCmd(), servers, retry)
 		}
 		cfg.end()
 	})

@@ -5,6 +5,7 @@ package raft
 // loop, and reads its snapshot back from the Persister on restart.
 
 import (
+	"raftlab/labtest/cluster"
 	"testing"
 	"time"
 )
@@ -15,14 +16,24 @@ import (
 // then the victim comes back and must catch up, by InstallSnapshot when
 // the entries it needs are gone. The persisted Raft state must stay small
 // throughout.
-func snapCommon(h *harness, name string, disconnect, reliable, crash bool) {
+// victimFate is what snapCommon does to its victim each round.
+type victimFate int
+
+const (
+	victimStays        victimFate = iota // stays up and connected
+	victimDisconnected                   // is cut off from the others for the round
+	victimCrashed                        // crashes and restarts
+)
+
+func snapCommon(w *cluster.World, name string, fate victimFate, mode cluster.NetMode) {
+	disconnect, crash := fate == victimDisconnected, fate == victimCrashed
 	const iters = 30
 	const servers = 3
-	cfg := makeCluster(h, servers, !reliable, true)
+	cfg := makeCluster(w, servers, mode, snapshotService)
 	cfg.begin(name)
 
-	cfg.one(cfg.randCmd(), servers, true)
-	leader1 := cfg.checkOneLeader()
+	cfg.one(cfg.randCmd(), servers, retry)
+	leader1 := cfg.CheckOneLeader()
 
 	for i := 0; i < iters; i++ {
 		victim := (leader1 + 1) % servers
@@ -33,17 +44,17 @@ func snapCommon(h *harness, name string, disconnect, reliable, crash bool) {
 		}
 
 		if disconnect {
-			cfg.disconnect(victim)
-			cfg.one(cfg.randCmd(), servers-1, true)
+			cfg.Disconnect(victim)
+			cfg.one(cfg.randCmd(), servers-1, retry)
 		}
 		if crash {
-			cfg.crash1(victim)
-			cfg.one(cfg.randCmd(), servers-1, true)
+			cfg.Crash(victim)
+			cfg.one(cfg.randCmd(), servers-1, retry)
 		}
 
 		// Enough entries to trigger at least one snapshot; the sender may
 		// not be the leader, in which case Start refuses them.
-		nn := testSnapshotInterval/2 + h.rand.IntN(testSnapshotInterval)
+		nn := testSnapshotInterval/2 + w.Rand.IntN(testSnapshotInterval)
 		for j := 0; j < nn; j++ {
 			if rf := cfg.raft(sender); rf != nil {
 				rf.Start(cfg.randCmd())
@@ -52,85 +63,85 @@ func snapCommon(h *harness, name string, disconnect, reliable, crash bool) {
 
 		// Let the entries commit (and the snapshots happen).
 		if !disconnect && !crash {
-			cfg.one(cfg.randCmd(), servers, true)
+			cfg.one(cfg.randCmd(), servers, retry)
 		} else {
-			cfg.one(cfg.randCmd(), servers-1, true)
+			cfg.one(cfg.randCmd(), servers-1, retry)
 		}
 
-		if size := cfg.LogSize(); size >= testMaxRaftState {
-			h.fatalf("log compaction: persisted Raft state is %d bytes after round %d, want < %d: the log is not trimmed at snapshots",
+		if size := cfg.MaxRaftStateSize(); size >= testMaxRaftState {
+			w.Fatalf("log compaction: persisted Raft state is %d bytes after round %d, want < %d: the log is not trimmed at snapshots",
 				size, i, testMaxRaftState)
 		}
 
 		if disconnect {
 			// The victim may need an InstallSnapshot to catch up.
-			cfg.connect(victim)
-			cfg.one(cfg.randCmd(), servers, true)
-			leader1 = cfg.checkOneLeader()
+			cfg.Connect(victim)
+			cfg.one(cfg.randCmd(), servers, retry)
+			leader1 = cfg.CheckOneLeader()
 		}
 		if crash {
-			cfg.start1(victim)
-			cfg.connect(victim)
-			cfg.one(cfg.randCmd(), servers, true)
-			leader1 = cfg.checkOneLeader()
+			cfg.Start(victim)
+			cfg.Connect(victim)
+			cfg.one(cfg.randCmd(), servers, retry)
+			leader1 = cfg.CheckOneLeader()
 		}
 	}
 	cfg.end()
 }
 
 func TestSnapshotBasic3D(t *testing.T) {
-	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 8000}, func(h *harness) {
-		snapCommon(h, "snapshots basic", false, true, false)
+	cluster.Run(t, cluster.Budget{Virtual: 60 * time.Second, RPCs: 8000}, func(w *cluster.World) {
+		snapCommon(w, "snapshots basic", victimStays, cluster.Reliable)
 	})
 }
 
 func TestSnapshotInstall3D(t *testing.T) {
-	runTest(t, testBudget{virtual: 90 * time.Second, rpcs: 12000}, func(h *harness) {
-		snapCommon(h, "install snapshots (disconnect)", true, true, false)
+	cluster.Run(t, cluster.Budget{Virtual: 90 * time.Second, RPCs: 12000}, func(w *cluster.World) {
+		snapCommon(w, "install snapshots (disconnect)", victimDisconnected, cluster.Reliable)
 	})
 }
 
 func TestSnapshotInstallUnreliable3D(t *testing.T) {
-	runTest(t, testBudget{virtual: 120 * time.Second, rpcs: 20000}, func(h *harness) {
-		snapCommon(h, "install snapshots (disconnect+unreliable)", true, false, false)
+	cluster.Run(t, cluster.Budget{Virtual: 120 * time.Second, RPCs: 20000}, func(w *cluster.World) {
+		snapCommon(w, "install snapshots (disconnect+unreliable)", victimDisconnected, cluster.Unreliable)
 	})
 }
 
 func TestSnapshotInstallCrash3D(t *testing.T) {
-	runTest(t, testBudget{virtual: 90 * time.Second, rpcs: 12000}, func(h *harness) {
-		snapCommon(h, "install snapshots (crash)", false, true, true)
+	cluster.Run(t, cluster.Budget{Virtual: 90 * time.Second, RPCs: 12000}, func(w *cluster.World) {
+		snapCommon(w, "install snapshots (crash)", victimCrashed, cluster.Reliable)
 	})
 }
 
 func TestSnapshotInstallUnCrash3D(t *testing.T) {
-	runTest(t, testBudget{virtual: 120 * time.Second, rpcs: 20000}, func(h *harness) {
-		snapCommon(h, "install snapshots (unreliable+crash)", false, false, true)
+	cluster.Run(t, cluster.Budget{Virtual: 120 * time.Second, RPCs: 20000}, func(w *cluster.World) {
+		snapCommon(w, "install snapshots (unreliable+crash)", victimCrashed, cluster.Unreliable)
 	})
 }
 
 // Every server crashes at once, repeatedly: each restarts from its snapshot
 // and Raft state, and the log's index never goes backwards.
 func TestSnapshotAllCrash3D(t *testing.T) {
-	runTest(t, testBudget{virtual: 60 * time.Second, rpcs: 8000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 60 * time.Second, RPCs: 8000}, func(w *cluster.World) {
 		const servers = 3
 		const iters = 5
-		cfg := makeCluster(h, servers, false, true)
+		cfg := makeCluster(w, servers, cluster.Reliable, snapshotService)
 		cfg.begin("crash and restart all servers")
 
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.one(cfg.randCmd(), servers, retry)
 		for i := 0; i < iters; i++ {
 			// Enough entries to trigger a snapshot.
-			nn := testSnapshotInterval/2 + h.rand.IntN(testSnapshotInterval)
+			nn := testSnapshotInterval/2 + w.Rand.IntN(testSnapshotInterval)
 			for j := 0; j < nn; j++ {
-				cfg.one(cfg.randCmd(), servers, true)
+				cfg.one(cfg.randCmd(), servers, retry)
 			}
-			index1 := cfg.one(cfg.randCmd(), servers, true)
+			index1 := cfg.one(cfg.randCmd(), servers, retry)
 
 			cfg.restartAll()
 
-			index2 := cfg.one(cfg.randCmd(), servers, true)
+			index2 := cfg.one(cfg.randCmd(), servers, retry)
 			if index2 < index1+1 {
-				h.fatalf("durability: after a crash of all servers the next command committed at index %d, but index %d was committed before",
+				w.Fatalf("durability: after a crash of all servers the next command committed at index %d, but index %d was committed before",
 					index2, index1)
 			}
 		}
@@ -141,22 +152,22 @@ func TestSnapshotAllCrash3D(t *testing.T) {
 // A snapshot survives a restart before anything new commits: the restarted
 // servers must start from it, not re-apply what it covers.
 func TestSnapshotInit3D(t *testing.T) {
-	runTest(t, testBudget{virtual: 30 * time.Second, rpcs: 3000}, func(h *harness) {
+	cluster.Run(t, cluster.Budget{Virtual: 30 * time.Second, RPCs: 3000}, func(w *cluster.World) {
 		const servers = 3
-		cfg := makeCluster(h, servers, false, true)
+		cfg := makeCluster(w, servers, cluster.Reliable, snapshotService)
 		cfg.begin("snapshot initialization after crash")
 
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.one(cfg.randCmd(), servers, retry)
 
 		// Enough entries for a snapshot.
 		for i := 0; i < testSnapshotInterval+1; i++ {
-			cfg.one(cfg.randCmd(), servers, true)
+			cfg.one(cfg.randCmd(), servers, retry)
 		}
 
-		cfg.sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 		for i := 0; i < servers; i++ {
-			if cfg.snapshotSize(i) == 0 {
-				h.fatalf("persistence: server %d applied %d entries and was asked to snapshot at index %d, but its Persister holds no snapshot",
+			if cfg.Persister(i).SnapshotSize() == 0 {
+				w.Fatalf("persistence: server %d applied %d entries and was asked to snapshot at index %d, but its Persister holds no snapshot",
 					i, testSnapshotInterval+2, testSnapshotInterval)
 			}
 		}
@@ -164,11 +175,11 @@ func TestSnapshotInit3D(t *testing.T) {
 		// Restart with the snapshot in the Persister, and commit one
 		// entry (which may not be persisted with a new snapshot).
 		cfg.restartAll()
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.one(cfg.randCmd(), servers, retry)
 
 		// Restart again: the snapshot must still be the starting point.
 		cfg.restartAll()
-		cfg.one(cfg.randCmd(), servers, true)
+		cfg.one(cfg.randCmd(), servers, retry)
 		cfg.end()
 	})
 }
