@@ -15,6 +15,11 @@
 //	net.Enable("1->0", true)
 //	ok := end.Call("Raft.RequestVote", &args, &reply)
 //
+// Dial does the wiring in one call, and names the node the calls come
+// from, which partitions, cuts and link faults need:
+//
+//	end := net.Dial("1->0", 1, 0) // MakeEnd, SetOwner(1), Connect(0), Enable
+//
 // Call returns true if and only if the handler ran and its reply was
 // delivered. Arguments and replies are deep-copied through labgob, whose
 // findings (unexported fields, reused replies) are recorded as errors.
