@@ -33,8 +33,11 @@
 // never delivered. SetFaults and SetLinkFaults add duplicates and other
 // rates, network-wide or per directed link; Cut, Partition and Heal shape
 // connectivity between nodes, where a node is an end's owner (SetOwner) or
-// a server name. IsolateOne, Halves, MajoritiesRing and Bridge compute
-// common partitions.
+// a server name. PartitionScope and HealScope keep partitions in named
+// scopes that all apply at once, so that independent parts of a test (one
+// per replica group, say) partition their own nodes without undoing each
+// other. IsolateOne, Halves, MajoritiesRing and Bridge compute common
+// partitions.
 //
 // Replay. Every random decision derives from the seed (MakeNetworkSeed,
 // Seed): the k-th call on an end draws all its decisions when it starts,

@@ -58,8 +58,12 @@ func workload(n *Network, clients, calls int) []result {
 }
 
 func outcomes(n *Network) map[Outcome]int {
+	return countOutcomes(n.Trace())
+}
+
+func countOutcomes(trace []TraceEvent) map[Outcome]int {
 	m := map[Outcome]int{}
-	for _, ev := range n.Trace() {
+	for _, ev := range trace {
 		m[ev.Outcome]++
 	}
 	return m

@@ -38,7 +38,7 @@ type Network struct {
 	ends           map[any]*ClientEnd
 	servers        map[any]*serverSlot
 	cuts           map[link]bool
-	groups         map[any][]int // node -> indices of the partition groups it is in
+	scopes         []*scope // in the order they were made; nil on the common path
 	sink           dlog.Sink
 	topics         dlog.Topic
 	netLog         *dlog.Logger
@@ -74,7 +74,6 @@ func MakeNetworkSeed(seed uint64) *Network {
 		ends:       map[any]*ClientEnd{},
 		servers:    map[any]*serverSlot{},
 		cuts:       map[link]bool{},
-		groups:     map[any][]int{},
 	}
 	n.trace.limit = defaultTraceLimit
 	n.stats.init()
