@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"raftlab/dlog"
+	"raftlab/internal/ring"
 )
 
 // Network is a simulated network of ClientEnds and Servers. All its
@@ -43,7 +44,7 @@ type Network struct {
 	topics         dlog.Topic
 	netLog         *dlog.Logger
 
-	trace  traceRing
+	trace  ring.Ring[TraceEvent]
 	stats  statsTable
 	errs   errorLog
 	labels sync.Map // labelKey -> context.Context, for pprof
@@ -75,7 +76,7 @@ func MakeNetworkSeed(seed uint64) *Network {
 		servers:    map[any]*serverSlot{},
 		cuts:       map[link]bool{},
 	}
-	n.trace.limit = defaultTraceLimit
+	n.trace.SetLimit(defaultTraceLimit)
 	n.stats.init()
 	return n
 }
