@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"raftlab/internal/ring"
 )
 
 // Buffer is a Sink that keeps the most recent entries in memory, up to a
@@ -12,10 +14,7 @@ import (
 // overflows it drops the oldest entries and counts them.
 type Buffer struct {
 	mu      sync.Mutex
-	limit   int
-	entries []Entry // ring of at most limit entries, oldest at head
-	head    int
-	dropped int
+	entries ring.Ring[Entry]
 }
 
 // NewBuffer returns a Buffer that keeps at most limit entries (limit > 0).
@@ -23,30 +22,23 @@ func NewBuffer(limit int) *Buffer {
 	if limit <= 0 {
 		panic("dlog.NewBuffer: limit must be positive")
 	}
-	return &Buffer{limit: limit}
+	b := &Buffer{}
+	b.entries.SetLimit(limit)
+	return b
 }
 
 // Record implements Sink.
 func (b *Buffer) Record(e Entry) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.entries) < b.limit {
-		b.entries = append(b.entries, e)
-		return
-	}
-	b.entries[b.head] = e
-	b.head = (b.head + 1) % b.limit
-	b.dropped++
+	b.entries.Add(e)
 }
 
 // Entries returns the kept entries, oldest first, and how many were dropped.
 func (b *Buffer) Entries() (entries []Entry, dropped int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make([]Entry, 0, len(b.entries))
-	out = append(out, b.entries[b.head:]...)
-	out = append(out, b.entries[:b.head]...)
-	return out, b.dropped
+	return b.entries.Items(), b.entries.Dropped()
 }
 
 // WriteTo writes the kept entries, one per line, times relative to start.

@@ -25,9 +25,7 @@ func BenchmarkCallParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		name := fmt.Sprintf("p%d->s", next.Add(1))
-		e := n.MakeEnd(name)
-		n.Connect(name, "s")
-		n.Enable(name, true)
+		e := n.Dial(name, nil, "s")
 		i := 0
 		for pb.Next() {
 			var reply EchoReply

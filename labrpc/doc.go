@@ -15,6 +15,11 @@
 //	net.Enable("1->0", true)
 //	ok := end.Call("Raft.RequestVote", &args, &reply)
 //
+// Dial does the wiring in one call, and names the node the calls come
+// from, which partitions, cuts and link faults need:
+//
+//	end := net.Dial("1->0", 1, 0) // MakeEnd, SetOwner(1), Connect(0), Enable
+//
 // Call returns true if and only if the handler ran and its reply was
 // delivered. Arguments and replies are deep-copied through labgob, whose
 // findings (unexported fields, reused replies) are recorded as errors.
@@ -28,8 +33,11 @@
 // never delivered. SetFaults and SetLinkFaults add duplicates and other
 // rates, network-wide or per directed link; Cut, Partition and Heal shape
 // connectivity between nodes, where a node is an end's owner (SetOwner) or
-// a server name. IsolateOne, Halves, MajoritiesRing and Bridge compute
-// common partitions.
+// a server name. PartitionScope and HealScope keep partitions in named
+// scopes that all apply at once, so that independent parts of a test (one
+// per replica group, say) partition their own nodes without undoing each
+// other. IsolateOne, Halves, MajoritiesRing and Bridge compute common
+// partitions.
 //
 // Replay. Every random decision derives from the seed (MakeNetworkSeed,
 // Seed): the k-th call on an end draws all its decisions when it starts,

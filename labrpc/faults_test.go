@@ -38,10 +38,7 @@ func workload(n *Network, clients, calls int) []result {
 	var wg sync.WaitGroup
 	for c := range clients {
 		name := fmt.Sprintf("client%d->w", c)
-		e := n.MakeEnd(name)
-		n.Connect(name, "w")
-		n.SetOwner(name, fmt.Sprintf("client%d", c))
-		n.Enable(name, true)
+		e := n.Dial(name, fmt.Sprintf("client%d", c), "w")
 		wg.Go(func() {
 			for i := range calls {
 				start := time.Now()
@@ -61,8 +58,12 @@ func workload(n *Network, clients, calls int) []result {
 }
 
 func outcomes(n *Network) map[Outcome]int {
+	return countOutcomes(n.Trace())
+}
+
+func countOutcomes(trace []TraceEvent) map[Outcome]int {
 	m := map[Outcome]int{}
-	for _, ev := range n.Trace() {
+	for _, ev := range trace {
 		m[ev.Outcome]++
 	}
 	return m
@@ -159,10 +160,7 @@ func TestLinkFaultsApplyToOneDirectedLink(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n, e, _ := setup(15)
 		defer n.Cleanup()
-		other := n.MakeEnd("d->s")
-		n.Connect("d->s", "s")
-		n.SetOwner("d->s", "d")
-		n.Enable("d->s", true)
+		other := n.Dial("d->s", "d", "s")
 		n.SetLinkFaults("c", "s", Faults{DropRequests: 1})
 		for range 20 {
 			assert.False(t, e.Call("Echo.Double", &EchoArgs{}, &EchoReply{}))

@@ -53,11 +53,7 @@ func setup(seed uint64) (*Network, *ClientEnd, *Echo) {
 	srv := MakeServer()
 	srv.AddService(MakeService(echo))
 	n.AddServer("s", srv)
-	e := n.MakeEnd("c->s")
-	n.Connect("c->s", "s")
-	n.SetOwner("c->s", "c")
-	n.Enable("c->s", true)
-	return n, e, echo
+	return n, n.Dial("c->s", "c", "s"), echo
 }
 
 func endName(from, to int) string { return fmt.Sprintf("%d->%d", from, to) }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"raftlab/dlog"
+	"raftlab/internal/ring"
 )
 
 // Network is a simulated network of ClientEnds and Servers. All its
@@ -38,12 +39,12 @@ type Network struct {
 	ends           map[any]*ClientEnd
 	servers        map[any]*serverSlot
 	cuts           map[link]bool
-	groups         map[any][]int // node -> indices of the partition groups it is in
+	scopes         []*scope // in the order they were made; nil on the common path
 	sink           dlog.Sink
 	topics         dlog.Topic
 	netLog         *dlog.Logger
 
-	trace  traceRing
+	trace  ring.Ring[TraceEvent]
 	stats  statsTable
 	errs   errorLog
 	labels sync.Map // labelKey -> context.Context, for pprof
@@ -74,9 +75,8 @@ func MakeNetworkSeed(seed uint64) *Network {
 		ends:       map[any]*ClientEnd{},
 		servers:    map[any]*serverSlot{},
 		cuts:       map[link]bool{},
-		groups:     map[any][]int{},
 	}
-	n.trace.limit = defaultTraceLimit
+	n.trace.SetLimit(defaultTraceLimit)
 	n.stats.init()
 	return n
 }
@@ -151,19 +151,55 @@ func (n *Network) SetLogSink(sink dlog.Sink, topics dlog.Topic) {
 // derive from its name.
 func (n *Network) MakeEnd(endname any) *ClientEnd {
 	if !n.comparable("MakeEnd", endname) {
-		return &ClientEnd{net: n, name: endname, nameStr: fmt.Sprint(endname), deleted: true}
+		return deadEnd(n, endname)
 	}
+	e, _ := n.makeEnd("MakeEnd", endname)
+	return e
+}
+
+// Dial makes an end named endname, owned by owner, connected to server and
+// enabled: MakeEnd, SetOwner, Connect and Enable in one call, as nearly
+// every test wires its ends. A nil owner leaves the end without one, so
+// partitions, cuts and link faults do not apply to it. If an end named
+// endname already exists, that is recorded as an error and the existing
+// end is returned as it is: rewiring it would silently change the
+// connections of whoever made it.
+func (n *Network) Dial(endname, owner, server any) *ClientEnd {
+	if !n.comparable("Dial", endname, owner, server) {
+		return deadEnd(n, endname)
+	}
+	e, created := n.makeEnd("Dial", endname)
+	if !created {
+		return e
+	}
+	if owner != nil {
+		n.SetOwner(endname, owner)
+	}
+	n.Connect(endname, server)
+	n.Enable(endname, true)
+	return e
+}
+
+// makeEnd registers a new end, or reports (for op) that the name is taken
+// and returns the end that holds it.
+func (n *Network) makeEnd(op string, endname any) (e *ClientEnd, created bool) {
 	n.mu.Lock()
 	if e, ok := n.ends[endname]; ok {
 		n.mu.Unlock()
-		n.fail(fmt.Errorf("labrpc: MakeEnd(%v): an end with that name already exists; give each end a unique name (the existing end is returned)", endname))
-		return e
+		n.fail(fmt.Errorf("labrpc: %s(%v): an end with that name already exists; give each end a unique name (the existing end is returned)", op, endname))
+		return e, false
 	}
 	s := fmt.Sprint(endname)
-	e := &ClientEnd{net: n, name: endname, nameStr: s, hash: hashString(s), off: closedChan}
+	e = &ClientEnd{net: n, name: endname, nameStr: s, hash: hashString(s), off: closedChan}
 	n.ends[endname] = e
 	n.mu.Unlock()
-	return e
+	return e, true
+}
+
+// deadEnd stands in for an end whose name was refused: calls on it fail
+// instead of crashing the caller on a nil end.
+func deadEnd(n *Network, endname any) *ClientEnd {
+	return &ClientEnd{net: n, name: endname, nameStr: fmt.Sprint(endname), deleted: true, off: closedChan}
 }
 
 // DeleteEnd removes an end; calls on it fail from then on.

@@ -3,23 +3,21 @@ package labrpc
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 )
 
-// reachableLocked applies cuts and partitions between two nodes; nil (no
-// owner) is not subject to them. Must be called with n.mu held.
-func (n *Network) reachableLocked(from, to any) bool {
-	if from == nil || to == nil {
-		return true
-	}
-	if len(n.cuts) > 0 && n.cuts[link{from, to}] {
-		return false
-	}
-	if len(n.groups) == 0 {
-		return true
-	}
-	gf, okf := n.groups[from]
-	gt, okt := n.groups[to]
+// scope is one named partition of the network.
+type scope struct {
+	name   string
+	groups map[any][]int // node -> indices of the groups it is in
+}
+
+// allows reports whether the scope lets from reach to: a node the scope
+// does not name is not subject to it.
+func (s *scope) allows(from, to any) bool {
+	gf, okf := s.groups[from]
+	gt, okt := s.groups[to]
 	if !okf || !okt {
 		return true
 	}
@@ -31,6 +29,23 @@ func (n *Network) reachableLocked(from, to any) bool {
 		}
 	}
 	return false
+}
+
+// reachableLocked applies cuts and partitions between two nodes; nil (no
+// owner) is not subject to them. Must be called with n.mu held.
+func (n *Network) reachableLocked(from, to any) bool {
+	if from == nil || to == nil {
+		return true
+	}
+	if len(n.cuts) > 0 && n.cuts[link{from, to}] {
+		return false
+	}
+	for _, s := range n.scopes {
+		if !s.allows(from, to) {
+			return false
+		}
+	}
+	return true
 }
 
 // Cut stops from from reaching to: calls by from's ends to server to fail
@@ -62,31 +77,76 @@ func (n *Network) Uncut(from, to any) {
 // Partition replaces the current partition (cuts stay): two nodes named
 // in groups reach each other iff some group holds both; a node may be in
 // several groups; nodes named in no group reach and are reached by all.
-// Nodes are the owners of ends (SetOwner) and server names.
+// Nodes are the owners of ends (SetOwner) and server names. It is the
+// partition of the scope "" (see PartitionScope), which other scopes
+// restrict further.
 func (n *Network) Partition(groups ...[]any) {
+	n.partitionScope("Partition", "", groups)
+}
+
+// PartitionScope replaces the partition of one scope, with the meaning of
+// Partition within it. Scopes let independent parts of a test partition
+// the nodes they care about without undoing each other's partitions: a
+// tester that splits each replica group of a sharded service puts each
+// group's partition in a scope of its own. Two nodes reach each other iff
+// every scope lets them, and no cut is in the way; a scope that does not
+// name a node leaves that node's traffic alone.
+func (n *Network) PartitionScope(scope string, groups ...[]any) {
+	n.partitionScope("PartitionScope", scope, groups)
+}
+
+func (n *Network) partitionScope(op, name string, groups [][]any) {
 	for _, g := range groups {
-		if !n.comparable("Partition", g...) {
+		if !n.comparable(op, g...) {
 			return
 		}
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	clear(n.groups)
+	s := &scope{name: name, groups: map[any][]int{}}
 	for i, g := range groups {
 		for _, node := range g {
-			n.groups[node] = append(n.groups[node], i)
+			s.groups[node] = append(s.groups[node], i)
 		}
 	}
-	n.topologyLocked(PartitionChange, "", "", "partition "+formatGroups(groups))
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.removeScopeLocked(name)
+	// A scope that names no node restricts nothing; leaving it out keeps
+	// reachableLocked on its fast path.
+	if len(s.groups) > 0 {
+		n.scopes = append(n.scopes, s)
+	}
+	n.topologyLocked(PartitionChange, "", "", "partition"+scopeTag(name)+" "+formatGroups(groups))
 }
 
-// Heal removes the partition and every cut.
+// HealScope removes the partition of one scope; the other scopes and the
+// cuts stay.
+func (n *Network) HealScope(scope string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.removeScopeLocked(scope)
+	n.topologyLocked(PartitionChange, "", "", "heal["+scope+"]")
+}
+
+// Heal removes every partition, of every scope, and every cut.
 func (n *Network) Heal() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	clear(n.groups)
+	n.scopes = nil
 	clear(n.cuts)
 	n.topologyLocked(PartitionChange, "", "", "heal")
+}
+
+func (n *Network) removeScopeLocked(name string) {
+	n.scopes = slices.DeleteFunc(n.scopes, func(s *scope) bool { return s.name == name })
+}
+
+// scopeTag names a scope in events; the scope of Partition keeps the
+// events it always had.
+func scopeTag(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "[" + name + "]"
 }
 
 func formatGroups(groups [][]any) string {

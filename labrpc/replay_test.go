@@ -12,9 +12,9 @@ import (
 )
 
 // chaos runs a fixed concurrent workload on a 5-node mesh with every fault
-// on, a partition change midway, and servers that call each other from
-// handlers; it returns the network's trace.
-func chaos(t *testing.T, seed uint64) []TraceEvent {
+// on, and servers that call each other from handlers, while reshape
+// changes the topology; it returns the network's trace.
+func chaos(t *testing.T, seed uint64, reshape func(net *Network)) []TraceEvent {
 	var trace []TraceEvent
 	synctest.Test(t, func(t *testing.T) {
 		net := MakeNetworkSeed(seed)
@@ -40,10 +40,7 @@ func chaos(t *testing.T, seed uint64) []TraceEvent {
 				}
 			})
 		}
-		time.Sleep(2 * time.Second)
-		net.Partition(MajoritiesRing(nodes(size))...)
-		time.Sleep(3 * time.Second)
-		net.Heal()
+		reshape(net)
 		wg.Wait()
 		net.Cleanup()
 		trace = net.Trace()
@@ -67,19 +64,27 @@ func outcomesByCall(trace []TraceEvent) map[callKey][]Outcome {
 	return m
 }
 
+// ringMidway partitions the mesh into a majorities ring for a while.
+func ringMidway(net *Network) {
+	time.Sleep(2 * time.Second)
+	net.Partition(MajoritiesRing(nodes(5))...)
+	time.Sleep(3 * time.Second)
+	net.Heal()
+}
+
 func TestSeededReplay(t *testing.T) {
-	first := chaos(t, 42)
+	first := chaos(t, 42, ringMidway)
 	require.Greater(t, len(first), 800)
-	o := outcomes(&Network{trace: traceRing{buf: first, limit: len(first)}})
+	o := countOutcomes(first)
 	for _, want := range []Outcome{Delivered, RequestDropped, ReplyDropped, Reordered, Duplicated, NoRoute, PartitionChange} {
 		assert.Positive(t, o[want], "the workload exercises %s", want)
 	}
 	for run := range 20 {
-		again := chaos(t, 42)
+		again := chaos(t, 42, ringMidway)
 		require.Equal(t, outcomesByCall(first), outcomesByCall(again), "run %d: per-call outcomes differ", run)
 		require.Equal(t, first, again, "run %d: traces differ", run)
 	}
-	other := chaos(t, 43)
+	other := chaos(t, 43, ringMidway)
 	assert.NotEqual(t, outcomesByCall(first), outcomesByCall(other), "another seed, other decisions")
 }
 

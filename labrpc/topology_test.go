@@ -97,10 +97,7 @@ func TestOneWayCut(t *testing.T) {
 		srv := MakeServer()
 		srv.AddService(MakeService(back))
 		n.AddServer("c", srv)
-		sToC := n.MakeEnd("s->c")
-		n.Connect("s->c", "c")
-		n.SetOwner("s->c", "s")
-		n.Enable("s->c", true)
+		sToC := n.Dial("s->c", "s", "c")
 
 		n.Cut("c", "s") // c can no longer reach s
 		assert.False(t, e.Call("Echo.Double", &EchoArgs{}, &EchoReply{}))
@@ -129,11 +126,7 @@ func mesh(t *testing.T, net *Network, size int) [][]*ClientEnd {
 	for i := range size {
 		ends[i] = make([]*ClientEnd, size)
 		for j := range size {
-			name := endName(i, j)
-			ends[i][j] = net.MakeEnd(name)
-			net.Connect(name, j)
-			net.SetOwner(name, i)
-			net.Enable(name, true)
+			ends[i][j] = net.Dial(endName(i, j), i, j)
 		}
 	}
 	return ends
@@ -250,9 +243,7 @@ func TestCleanupEndsCallsInFlight(t *testing.T) {
 		for range 10 {
 			go func() { done <- e.Call("Echo.Double", &EchoArgs{}, &EchoReply{}) }()
 		}
-		e2 := n.MakeEnd("x")
-		n.Connect("x", "s")
-		n.Enable("x", true)
+		e2 := n.Dial("x", nil, "s")
 		for range 10 {
 			go func() { done <- e2.Call("Echo.Double", &EchoArgs{}, &EchoReply{}) }()
 		}

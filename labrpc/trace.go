@@ -63,39 +63,11 @@ func (ev TraceEvent) String() string {
 
 const defaultTraceLimit = 100_000
 
-// traceRing keeps the newest limit events.
-type traceRing struct {
-	limit   int
-	buf     []TraceEvent
-	head    int // oldest event, once buf is full
-	dropped int
-}
-
-func (t *traceRing) add(ev TraceEvent) {
-	if t.limit <= 0 {
-		t.dropped++
-		return
-	}
-	if len(t.buf) < t.limit {
-		t.buf = append(t.buf, ev)
-		return
-	}
-	t.buf[t.head] = ev
-	t.head = (t.head + 1) % len(t.buf)
-	t.dropped++
-}
-
-func (t *traceRing) events() []TraceEvent {
-	out := make([]TraceEvent, 0, len(t.buf))
-	out = append(out, t.buf[t.head:]...)
-	return append(out, t.buf[:t.head]...)
-}
-
 // Trace returns the kept events, oldest first.
 func (n *Network) Trace() []TraceEvent {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.trace.events()
+	return n.trace.Items()
 }
 
 // TraceDropped returns how many events were dropped to stay within the
@@ -103,7 +75,7 @@ func (n *Network) Trace() []TraceEvent {
 func (n *Network) TraceDropped() int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.trace.dropped
+	return n.trace.Dropped()
 }
 
 // SetTraceLimit bounds the trace to the newest limit events (100000 by
@@ -111,15 +83,7 @@ func (n *Network) TraceDropped() int {
 func (n *Network) SetTraceLimit(limit int) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	evs := n.trace.events()
-	if limit > 0 && len(evs) > limit {
-		n.trace.dropped += len(evs) - limit
-		evs = evs[len(evs)-limit:]
-	} else if limit <= 0 {
-		n.trace.dropped += len(evs)
-		evs = nil
-	}
-	n.trace.buf, n.trace.head, n.trace.limit = evs, 0, limit
+	n.trace.SetLimit(limit)
 }
 
 // record adds an event to the trace and the network log.
@@ -130,7 +94,7 @@ func (n *Network) record(ev TraceEvent) {
 }
 
 func (n *Network) recordLocked(ev TraceEvent) {
-	n.trace.add(ev)
+	n.trace.Add(ev)
 	if n.netLog.Enabled(dlog.Network) {
 		n.netLog.Printf(dlog.Network, "%s", ev.String())
 	}

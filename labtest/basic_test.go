@@ -41,14 +41,11 @@ func startEcho(h *H, name string) *echo {
 // dialEcho makes the end "c->s" to the server "s" and enables it; a
 // non-empty owner names the node the calls come from (labrpc's SetOwner).
 func dialEcho(h *H, owner string) *labrpc.ClientEnd {
-	net := h.Net()
-	end := net.MakeEnd("c->s")
+	var o any // an empty owner must stay nil: "" would be a node of its own
 	if owner != "" {
-		net.SetOwner("c->s", owner)
+		o = owner
 	}
-	net.Connect("c->s", "s")
-	net.Enable("c->s", true)
-	return end
+	return h.Net().Dial("c->s", o, "s")
 }
 
 func TestRunVirtualTime(t *testing.T) {
@@ -58,9 +55,7 @@ func TestRunVirtualTime(t *testing.T) {
 	Run(t, func(h *H) {
 		realtime = h.Realtime()
 		startEcho(h, "s0")
-		end := h.Net().MakeEnd("c->s0")
-		h.Net().Connect("c->s0", "s0")
-		h.Net().Enable("c->s0", true)
+		end := h.Net().Dial("c->s0", nil, "s0")
 		h.ServersStarted()
 		d := 30 * time.Second
 		if realtime {
