@@ -56,11 +56,10 @@ func (c *Client) dial(server any) *labrpc.ClientEnd {
 	defer c.mu.Unlock()
 	name := fmt.Sprintf("%s/%d->%v", c.Name, c.k, server)
 	c.k++
-	net := c.w.Net
-	e := net.MakeEnd(name)
-	net.SetOwner(name, c.Name)
-	net.Connect(name, server)
-	net.Enable(name, !c.off)
+	e := c.w.Net.Dial(name, c.Name, server)
+	if c.off {
+		c.w.Net.Enable(name, false)
+	}
 	c.ends[server] = append(c.ends[server], name)
 	return e
 }

@@ -75,11 +75,14 @@ func (inc *Incarnation) dial(server any, enabled bool) *labrpc.ClientEnd {
 		name += fmt.Sprintf("#%d", k)
 	}
 	net := inc.w.Net
-	e := net.MakeEnd(name)
-	net.SetOwner(name, inc.Name)
-	net.Connect(name, server)
+	var e *labrpc.ClientEnd
 	if enabled && !inc.disabled {
-		net.Enable(name, true)
+		e = net.Dial(name, inc.Name, server)
+	} else {
+		// A peer end waits for Connect to enable it.
+		e = net.MakeEnd(name)
+		net.SetOwner(name, inc.Name)
+		net.Connect(name, server)
 	}
 	inc.ends = append(inc.ends, e)
 	inc.names = append(inc.names, name)
