@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"raftlab/dlog"
+	"raftlab/internal/mix"
 	"raftlab/internal/ring"
 )
 
@@ -190,7 +191,7 @@ func (n *Network) makeEnd(op string, endname any) (e *ClientEnd, created bool) {
 		return e, false
 	}
 	s := fmt.Sprint(endname)
-	e = &ClientEnd{net: n, name: endname, nameStr: s, hash: hashString(s), off: closedChan}
+	e = &ClientEnd{net: n, name: endname, nameStr: s, hash: mix.String(s), off: closedChan}
 	n.ends[endname] = e
 	n.mu.Unlock()
 	return e, true
