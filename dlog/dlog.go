@@ -20,6 +20,9 @@ import (
 // Topic is a category of log line; topics combine as a bit set.
 type Topic uint16
 
+// The topics of every lab. A new topic goes at the end of this list and
+// of topicNames: the two must have the same length or the package does not
+// compile.
 const (
 	Election Topic = 1 << iota
 	Log
@@ -29,12 +32,27 @@ const (
 	Client
 	Network
 	Test
+	KV     // kvraft
+	Shard  // shardkv
+	Config // shardctrler
+
+	numTopics = iota
 
 	None Topic = 0
-	All  Topic = 1<<iota - 1
+	All  Topic = 1<<numTopics - 1
 )
 
-var topicNames = []string{"election", "log", "persist", "snapshot", "apply", "client", "network", "test"}
+// topicNames names the topics by bit: topicNames[i] is the name of 1<<i.
+var topicNames = [...]string{
+	"election", "log", "persist", "snapshot", "apply", "client", "network", "test",
+	"kv", "shard", "config",
+}
+
+// A topic without a name, or a name without a topic, is a compile error.
+var (
+	_ [len(topicNames) - numTopics]struct{}
+	_ [numTopics - len(topicNames)]struct{}
+)
 
 // String names a single topic ("election"), or lists a set ("log|apply").
 func (t Topic) String() string {
@@ -71,7 +89,7 @@ func ParseTopics(s string) (Topic, error) {
 			}
 		}
 		if !found {
-			return 0, fmt.Errorf("dlog: unknown topic %q; use a comma-separated list of %s, or all", f, strings.Join(topicNames, ", "))
+			return 0, fmt.Errorf("dlog: unknown topic %q; use a comma-separated list of %s, or all", f, strings.Join(topicNames[:], ", "))
 		}
 	}
 	return set, nil

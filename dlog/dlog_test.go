@@ -56,7 +56,30 @@ func TestParseTopics(t *testing.T) {
 	got, err = ParseTopics("all")
 	require.NoError(t, err)
 	assert.Equal(t, All, got)
-	assert.Equal(t, "election|log|persist|snapshot|apply|client|network|test", All.String())
+	assert.Equal(t, "election|log|persist|snapshot|apply|client|network|test|kv|shard|config", All.String())
+	got, err = ParseTopics("kv,shard,config")
+	require.NoError(t, err)
+	assert.Equal(t, KV|Shard|Config, got)
 	_, err = ParseTopics("elction")
 	require.ErrorContains(t, err, `unknown topic "elction"`, "a typo must name the bad topic")
+}
+
+func TestEveryTopicRoundTripsByName(t *testing.T) {
+	var union Topic
+	for bit := range 16 {
+		topic := Topic(1 << bit)
+		if All&topic == 0 {
+			continue
+		}
+		name := topic.String()
+		assert.NotContains(t, name, "|", "bit %d is one topic", bit)
+		got, err := ParseTopics(name)
+		require.NoError(t, err, "bit %d", bit)
+		assert.Equal(t, topic, got, "topic %q", name)
+		union |= got
+	}
+	assert.Equal(t, All, union, "All is every named topic and nothing else")
+	got, err := ParseTopics(strings.ReplaceAll(All.String(), "|", ","))
+	require.NoError(t, err)
+	assert.Equal(t, All, got)
 }

@@ -3,6 +3,8 @@ package labrpc
 import (
 	"math/rand/v2"
 	"time"
+
+	"raftlab/internal/mix"
 )
 
 // decisions holds every random choice one call may need. They are all drawn
@@ -18,7 +20,7 @@ type decisions struct {
 
 func drawDecisions(seed uint64, endHash uint64, k uint64) decisions {
 	var p rand.PCG
-	p.Seed(splitmix(seed^splitmix(endHash)), splitmix(k^splitmix(endHash+seed)))
+	p.Seed(mix.SplitMix64(seed^mix.SplitMix64(endHash)), mix.SplitMix64(k^mix.SplitMix64(endHash+seed)))
 	return decisions{
 		reqDelay: p.Uint64(), dropReq: p.Uint64(), dropReply: p.Uint64(),
 		dup: p.Uint64(), dupDelay: p.Uint64(),
@@ -51,25 +53,7 @@ func reorderDelay(a, b uint64) time.Duration {
 	return time.Duration(ms)*time.Millisecond + time.Duration((a>>32)%uint64(time.Millisecond))
 }
 
-func splitmix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
-}
-
-// hashString is FNV-1a: stable across processes, unlike hash/maphash, so
-// a seed replays in a later run.
-func hashString(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
-}
-
 func newRand(seed uint64, name, purpose string) *rand.Rand {
-	h := hashString(name + "\x00" + purpose)
-	return rand.New(rand.NewPCG(splitmix(seed^h), splitmix(h+seed)))
+	h := mix.String(name + "\x00" + purpose)
+	return rand.New(rand.NewPCG(mix.SplitMix64(seed^h), mix.SplitMix64(h+seed)))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"raftlab/dlog"
+	"raftlab/internal/mix"
 	"raftlab/internal/ring"
 )
 
@@ -42,7 +43,7 @@ type Network struct {
 	scopes         []*scope // in the order they were made; nil on the common path
 	sink           dlog.Sink
 	topics         dlog.Topic
-	netLog         *dlog.Logger
+	logNet         bool // sink takes the network's events
 
 	trace  ring.Ring[TraceEvent]
 	stats  statsTable
@@ -142,7 +143,7 @@ func (n *Network) LongDelays(yes bool) {
 func (n *Network) SetLogSink(sink dlog.Sink, topics dlog.Topic) {
 	n.mu.Lock()
 	n.sink, n.topics = sink, topics
-	n.netLog = dlog.New("net", sink, topics&dlog.Network)
+	n.logNet = sink != nil && topics&dlog.Network != 0
 	n.mu.Unlock()
 }
 
@@ -190,7 +191,7 @@ func (n *Network) makeEnd(op string, endname any) (e *ClientEnd, created bool) {
 		return e, false
 	}
 	s := fmt.Sprint(endname)
-	e = &ClientEnd{net: n, name: endname, nameStr: s, hash: hashString(s), off: closedChan}
+	e = &ClientEnd{net: n, name: endname, nameStr: s, hash: mix.String(s), off: closedChan}
 	n.ends[endname] = e
 	n.mu.Unlock()
 	return e, true

@@ -106,6 +106,16 @@ func TestRandReplaysWithSeed(t *testing.T) {
 	assert.Equal(t, uint64(5), a.Seed())
 }
 
+// A seed printed by an earlier version must make the same decisions now:
+// these values pin how a call's decisions and a server's Rand derive from
+// the seed and the end's name.
+func TestSeedsKeepTheirDecisions(t *testing.T) {
+	assert.Equal(t, uint64(13510050980006649852), MakeNetworkSeed(5).MakeEnd("0->0").Rand().Uint64())
+	d := drawDecisions(5, MakeNetworkSeed(5).MakeEnd("c->s").hash, 3)
+	assert.Equal(t, uint64(1082172737653998561), d.reqDelay)
+	assert.Equal(t, uint64(7427764621875491393), d.jitter)
+}
+
 func TestTraceIsBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n, e, _ := setup(41)

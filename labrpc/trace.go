@@ -48,17 +48,32 @@ type TraceEvent struct {
 	Detail  string
 }
 
+// String is the event's Message after its wall-clock time.
 func (ev TraceEvent) String() string {
-	at := ev.At.Format("15:04:05.000000")
+	return ev.At.Format("15:04:05.000000") + " " + ev.Message()
+}
+
+// Message describes the event without its time, which the network's log
+// lines and the test timeline show in a column of their own.
+func (ev TraceEvent) Message() string {
 	switch ev.Outcome {
 	case PartitionChange, ServerChange:
-		return fmt.Sprintf("%s %s %s->%s %s", at, ev.Outcome, ev.From, ev.To, ev.Detail)
+		return fmt.Sprintf("%s %s->%s %s", ev.Outcome, ev.From, ev.To, ev.Detail)
 	}
-	s := fmt.Sprintf("%s %s->%s %s #%d (end %s) %s", at, ev.From, ev.To, ev.Method, ev.Call, ev.End, ev.Outcome)
+	s := fmt.Sprintf("%s->%s %s #%d (end %s) %s", ev.From, ev.To, ev.Method, ev.Call, ev.End, ev.Outcome)
 	if ev.Detail != "" {
 		s += ": " + ev.Detail
 	}
 	return s
+}
+
+// netLogName is who speaks in the network's log lines.
+const netLogName = "net"
+
+// Entry is the event as the network logs it (see SetLogSink), so that a
+// trace read afterwards renders exactly like the log written as it ran.
+func (ev TraceEvent) Entry() dlog.Entry {
+	return dlog.Entry{At: ev.At, Server: netLogName, Topic: dlog.Network, Msg: ev.Message()}
 }
 
 const defaultTraceLimit = 100_000
@@ -95,8 +110,8 @@ func (n *Network) record(ev TraceEvent) {
 
 func (n *Network) recordLocked(ev TraceEvent) {
 	n.trace.Add(ev)
-	if n.netLog.Enabled(dlog.Network) {
-		n.netLog.Printf(dlog.Network, "%s", ev.String())
+	if n.logNet {
+		n.sink.Record(ev.Entry())
 	}
 }
 

@@ -23,7 +23,7 @@ var (
 	flagLogs      = flag.Bool("logs", false, "labtest: write the timeline file of every test, not only of failed ones (env RAFTLAB_LOGS=1)")
 	flagStrict    = flag.Bool("strict", false, "labtest: fail a test whose goroutines outlive its teardown, instead of warning (env RAFTLAB_STRICT=1)")
 	flagLogDir    = flag.String("logdir", "", "labtest: directory for timeline files (default <module root>/testlogs; env RAFTLAB_LOGDIR)")
-	flagLogTopics = flag.String("log-topics", "all", "labtest: comma-separated dlog topics to record (election,log,persist,snapshot,apply,client,network,test, or all; env RAFTLAB_LOG_TOPICS)")
+	flagLogTopics = flag.String("log-topics", "all", "labtest: comma-separated dlog topics to record (election,log,persist,snapshot,apply,client,network,test,kv,shard,config, or all; env RAFTLAB_LOG_TOPICS)")
 	flagStall     = flag.Duration("stall", 15*time.Second, "labtest: real time the virtual clock may stand still before the stall watchdog fails the test (env RAFTLAB_STALL)")
 	flagVTime     = flag.Duration("vtime-limit", DefaultVirtualTimeLimit, "labtest: default virtual time a test body may take (env RAFTLAB_VTIME_LIMIT)")
 )

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"testing"
+
+	"raftlab/internal/mix"
 )
 
 // Stream identifiers for the PCG generators derived from a seed. Distinct
@@ -32,13 +34,10 @@ func newRand(seed, stream uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, stream))
 }
 
-// deriveSeed mixes seed and a salt (splitmix64 finalizer) so that derived
-// seeds of neighbouring inputs are unrelated.
+// deriveSeed mixes seed and a salt so that derived seeds of neighbouring
+// inputs are unrelated.
 func deriveSeed(seed, salt uint64) uint64 {
-	z := seed + 0x9e3779b97f4a7c15*(salt+1)
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
+	return mix.SplitMix64(seed + mix.Gamma*salt)
 }
 
 // Seeds returns the seeds a multi-seed test should run, one subtest each:

@@ -72,6 +72,13 @@ func TestSeedsDerive(t *testing.T) {
 	assert.Len(t, seen, 4)
 }
 
+// A seed printed by an earlier version must derive the same seeds now, or
+// `-seed S -seeds N` no longer replays the runs it printed.
+func TestDerivedSeedsKeepTheirValues(t *testing.T) {
+	assert.Equal(t, []uint64{7, 4587998608487177958, 1704528721430125490}, DeriveSeeds(7, 3))
+	assert.Equal(t, uint64(17911839290282890590), deriveSeed(1, 2))
+}
+
 func TestNewRandIndependentOfRand(t *testing.T) {
 	var x, y uint64
 	Run(t, func(h *H) { x = h.NewRand("clerk").Uint64() }, WithSeed(9))
