@@ -9,33 +9,34 @@
 //
 // # Using it
 //
-// A lab's config calls Run once per test and builds on the handle:
+// Most lab tests do not call Run directly: the cluster layer built on it,
+// labtest/cluster, runs servers of any type in replica groups, and
+// labtest/kvtest checks key/value services for linearizability. Run is the
+// layer underneath, for tests that wire their own servers:
 //
-//	func TestInitialElection3A(t *testing.T) {
+//	func TestEcho(t *testing.T) {
 //		labtest.Run(t, func(h *labtest.H) {
-//			cfg := makeConfig(h, 3) // below
-//			cfg.checkOneLeader()
-//			h.Action("partition leader away")
+//			h.StartServer("s", func() { // labels the server's goroutines
+//				srv := labrpc.MakeServer()
+//				srv.AddService(labrpc.MakeService(&echo{}))
+//				h.Net().AddServer("s", srv)
+//			})
+//			h.ServersStarted() // shift the body off the servers' timer instants
+//			// Deterministic end names: the network derives an end's
+//			// random decisions from its name, so seeds replay.
+//			end := h.Net().Dial("client->s", "client", "s")
+//			h.OnTeardown(func() { /* kill servers: runs even after FailNow */ })
+//			h.Go("checker", func() { h.Report(check()) }) // panics and reports fail the test
+//			h.Action("partition s away")                  // a line of the timeline
+//			h.Settle()                                    // let what the action woke run
 //			...
 //		})
 //	}
 //
-//	func makeConfig(h *labtest.H, n int) *config {
-//		cfg := &config{h: h, net: h.Net()}
-//		for i := 0; i < n; i++ {
-//			// deterministic end names: the network derives an end's
-//			// random decisions from its name, so seeds replay
-//			ends := ...MakeEnd(fmt.Sprintf("end-%d-%d", i, j))...
-//			h.StartServer(strconv.Itoa(i), func() { // labels the server's goroutines
-//				cfg.rafts[i] = raft.Make(ends, i, persister, applyCh)
-//			})
-//			labtest.Drain(h, applyCh) // emptied during teardown
-//		}
-//		h.ServersStarted()                          // shift the body off the servers' timer instants
-//		h.OnTeardown(func() { cfg.killAll() })      // runs even after FailNow or a panic
-//		h.Go("applier", cfg.applier)                // panics become failures
-//		return cfg
-//	}
+// A server restarted later goes through StartServer too: it moves the
+// clock back onto the servers' instants for the start and returns the body
+// to its own. labtest.Drain(h, applyCh) has a channel emptied during
+// teardown, so that a killed server blocked sending on it can exit.
 //
 // h.T() is the test's *testing.T inside the bubble, h.Rand() the body's
 // seeded source (test goroutine only; helpers take h.NewRand(name)),
@@ -58,7 +59,7 @@
 // their seeds from Seeds(t) and pass each with WithSeed, in subtests named
 // after the seed:
 //
-//	for _, s := range labtest.Seeds(t) { // -seeds N of them, the first is -seed
+//	for _, s := range labtest.Seeds(t, labtest.AtLeast(8)) { // -seeds N (else 8), the first is -seed
 //		t.Run(fmt.Sprint("seed=", s), func(t *testing.T) {
 //			labtest.Run(t, chaos, labtest.WithSeed(s))
 //		})
@@ -67,7 +68,7 @@
 // # Flags and environment
 //
 //	-seed N         replay seed N (RAFTLAB_SEED); default: a fresh seed per test
-//	-seeds N        how many seeds Seeds(t) returns (for multi-seed tests)
+//	-seeds N        how many seeds Seeds(t) returns (for multi-seed tests; default 1 or AtLeast's)
 //	-realtime       run the same bodies on the wall clock (RAFTLAB_REALTIME=1)
 //	-logs           write the timeline file of every test, not only failed ones (RAFTLAB_LOGS=1)
 //	-logdir D       where timeline files go (RAFTLAB_LOGDIR); default <module>/testlogs
@@ -83,7 +84,8 @@
 // and writes its timeline file: the seed and the rerun line at the top,
 // the harness's findings, then the log lines of the servers (dlog), the
 // harness's actions and the network's trace, merged in virtual-time order,
-// and the goroutine stacks any guard took.
+// and the goroutine stacks any guard took. Other files of the run (a
+// linearizability picture) go beside it, at h.ArtifactPath(name).
 //
 // # Guards
 //

@@ -3,7 +3,6 @@ package labtest
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"raftlab/dlog"
+	"raftlab/internal/mix"
 	"raftlab/labrpc"
 )
 
@@ -45,9 +45,7 @@ func (h *H) Rand() *rand.Rand { return h.r.rng }
 // and the name, so that helpers get streams that replay and do not depend
 // on how much the body drew from Rand.
 func (h *H) NewRand(name string) *rand.Rand {
-	f := fnv.New64a()
-	f.Write([]byte(name))
-	return newRand(deriveSeed(h.r.seed, f.Sum64()), streamTest)
+	return newRand(deriveSeed(h.r.seed, mix.String(name)), streamTest)
 }
 
 // Net returns the test's simulated network, seeded with Seed, logging to the
