@@ -1,17 +1,14 @@
 package raft
 
-// The Raft lab's glue to the shared cluster harness (labtest/cluster).
+// The Raft lab's glue to the shared cluster harness (labtest/cluster): n
+// Raft servers as one cluster.Group, plus what only Raft needs. Every
+// ApplyMsg goes through a checker that compares it with what every other
+// server applied at the same index; an optional service snapshots; and
+// one, wait and nCommitted drive agreement. Starting, crashing, connecting,
+// partitioning and the leader probes come from the group.
 //
-// A config runs n Raft servers as one cluster.Group, and adds what only
-// Raft needs: every ApplyMsg goes through a checker that compares it with
-// what every other server applied at the same index, an optional
-// snapshotting service, and the agreement helpers the tests are written
-// with (one, wait, nCommitted). Starting, crashing, connecting,
-// partitioning and the leader probes (CheckOneLeader, CheckTerms,
-// CheckNoLeader) come from the group.
-//
-// The tests use only the classic public contract of package raft: Make,
-// Start, GetState, Kill, Snapshot, ApplyMsg and the Persister. A student's
+// The tests use only the classic public contract of package raft (Make,
+// Start, GetState, Kill, Snapshot, ApplyMsg, Persister), so a student's
 // raft.go dropped in place of ours compiles and runs against them.
 
 import (
