@@ -206,13 +206,25 @@ func (g *Group[S]) Start(i int) {
 func (g *Group[S]) Crash(i int) {
 	g.disconnect(i, false)
 	g.w.Net.DeleteServer(g.ServerName(i))
+	g.kill(i, func() { g.saved[i] = g.saved[i].Copy() })
+	g.w.openInterval(g.downKey(i), Annotation{Tag: fmt.Sprint(g.ServerName(i)), Desc: "down", Start: nowTime()})
+	g.w.Action("crash server %v", g.ServerName(i))
+}
 
+func (g *Group[S]) downKey(i int) string { return fmt.Sprintf("down %v", g.ServerName(i)) }
+
+// kill takes server i out of the group (running also, under the group's
+// lock), disables every end its incarnation made, and calls the spec's Kill
+// on it if it was alive.
+func (g *Group[S]) kill(i int, also func()) {
 	g.mu.Lock()
 	server, alive := g.servers[i], g.alive[i]
 	var zero S
 	g.servers[i] = zero
 	g.alive[i] = false
-	g.saved[i] = g.saved[i].Copy()
+	if also != nil {
+		also()
+	}
 	inc := g.incs[i]
 	g.mu.Unlock()
 
@@ -222,28 +234,12 @@ func (g *Group[S]) Crash(i int) {
 	if alive {
 		g.spec.Kill(server)
 	}
-	g.w.openInterval(g.downKey(i), Annotation{Tag: fmt.Sprint(g.ServerName(i)), Desc: "down", Start: nowTime()})
-	g.w.Action("crash server %v", g.ServerName(i))
 }
-
-func (g *Group[S]) downKey(i int) string { return fmt.Sprintf("down %v", g.ServerName(i)) }
 
 // killAll kills every live server at teardown.
 func (g *Group[S]) killAll() {
 	for i := 0; i < g.spec.N; i++ {
-		g.mu.Lock()
-		server, alive := g.servers[i], g.alive[i]
-		var zero S
-		g.servers[i] = zero
-		g.alive[i] = false
-		inc := g.incs[i]
-		g.mu.Unlock()
-		if inc != nil {
-			inc.disable()
-		}
-		if alive {
-			g.spec.Kill(server)
-		}
+		g.kill(i, nil)
 	}
 }
 
