@@ -1,0 +1,150 @@
+package kvtest
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"raftlab/labtest/cluster"
+	"raftlab/porcupine"
+	"raftlab/porcupine/models"
+)
+
+// History is the record of every operation made through its recorded
+// clerks, for the linearizability check. Times are virtual nanoseconds
+// since NewHistory, the base the world's annotations are drawn on too.
+type History struct {
+	w      *cluster.World
+	origin time.Time
+
+	mu      sync.Mutex
+	last    int64 // the latest timestamp handed out
+	ops     []porcupine.Operation
+	clients int // one more than the largest client id recorded
+}
+
+// NewHistory starts an empty history of w.
+func NewHistory(w *cluster.World) *History {
+	return &History{w: w, origin: time.Now()}
+}
+
+// Record returns a Clerk that makes ck's calls as client clientID and
+// records each as an operation. Give every clerk its own clientID: it is
+// the operation's row in the picture of a failed check.
+func (h *History) Record(clientID int, ck Clerk) Clerk {
+	h.mu.Lock()
+	h.clients = max(h.clients, clientID+1)
+	h.mu.Unlock()
+	return &recordedClerk{h: h, client: clientID, ck: ck}
+}
+
+// newClient returns a client id no clerk of the history has had, so that
+// workloads sharing a history keep to rows, and keys, of their own.
+func (h *History) newClient() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.clients++
+	return h.clients - 1
+}
+
+// Len returns how many operations were recorded, pending ones included.
+func (h *History) Len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.ops)
+}
+
+// call records the start of an operation and returns its index. Until ret,
+// the operation's outcome is unknown, and so it stays in any snapshot taken
+// meanwhile: a clerk that never returned may or may not have had its
+// effect, and the checker must be free to assume either.
+func (h *History) call(client int, in models.KvInput) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ops = append(h.ops, porcupine.Operation{ClientId: client, Input: in, Call: h.stampLocked(), Unknown: true})
+	return len(h.ops) - 1
+}
+
+// ret records the end of operation i.
+func (h *History) ret(i int, out models.KvOutput) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	op := &h.ops[i]
+	op.Output, op.Return, op.Unknown = out, h.stampLocked(), false
+}
+
+// stampLocked returns the current virtual time, made later than every
+// earlier stamp. Virtual time stands still while goroutines run, so a clerk
+// that returns and calls again does so at the same instant; the checker
+// takes operations that touch at an instant as concurrent, and would then
+// let a read linearize before the write its own client had just finished.
+// Strictly increasing stamps keep the order in which events were recorded,
+// which is an order they really happened in, at the cost of a few
+// nanoseconds of drift from the clock.
+func (h *History) stampLocked() int64 {
+	t := time.Since(h.origin).Nanoseconds()
+	if t <= h.last {
+		t = h.last + 1
+	}
+	h.last = t
+	return t
+}
+
+// operations returns a copy of the operations recorded so far; those still
+// in progress are unknown-outcome operations.
+func (h *History) operations() []porcupine.Operation {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.ops)
+}
+
+// appendSpans returns the call and return times of the Appends to key
+// whose clerks returned, by value.
+func (h *History) appendSpans(key string) map[string]callSpan {
+	out := map[string]callSpan{}
+	for _, op := range h.operations() {
+		in := op.Input.(models.KvInput)
+		if in.Op == models.KvAppend && in.Key == key && !op.Unknown {
+			out[in.Value] = callSpan{call: op.Call, ret: op.Return}
+		}
+	}
+	return out
+}
+
+// annotations converts the world's annotations to the history's time base.
+// Those that started before the history are clamped to its start: a server
+// that went down earlier is still down when the first operation begins.
+func (h *History) annotations() []porcupine.Annotation {
+	var out []porcupine.Annotation
+	for _, a := range h.w.Annotations() {
+		start := max(a.Start.Sub(h.origin).Nanoseconds(), 0)
+		end := start
+		if !a.End.IsZero() {
+			end = max(a.End.Sub(h.origin).Nanoseconds(), start)
+		}
+		out = append(out, porcupine.Annotation{
+			Annotation:      true,
+			Tag:             a.Tag,
+			Start:           start,
+			End:             end,
+			Description:     a.Desc,
+			BackgroundColor: annotationColor(a),
+		})
+	}
+	return out
+}
+
+// annotationColor tells faults from the test's own steps at a glance.
+func annotationColor(a cluster.Annotation) string {
+	switch {
+	case a.Tag == "partition":
+		return "#ffe0b2"
+	case a.Tag == "leader":
+		return "#c8e6c9"
+	case a.Desc == "down":
+		return "#ffcdd2"
+	case a.Desc == "disconnected":
+		return "#fff9c4"
+	}
+	return ""
+}
