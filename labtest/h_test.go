@@ -96,3 +96,21 @@ func TestArtifactPathBesideTheTimeline(t *testing.T) {
 	require.NoError(t, err, "the directory exists once ArtifactPath returns")
 	assert.True(t, fi.IsDir())
 }
+
+func TestLongComputeRunsOnTheRealClock(t *testing.T) {
+	if currentSettings().realtime {
+		t.Skip("in realtime mode every clock is real")
+	}
+	Run(t, func(h *H) {
+		before := h.Elapsed()
+		var real time.Duration
+		h.LongCompute(func() {
+			start := time.Now()
+			<-time.After(20 * time.Millisecond) // a checker's timeout
+			real = time.Since(start)
+		})
+		assert.GreaterOrEqual(t, real, 20*time.Millisecond, "a timer inside LongCompute runs on the real clock")
+		assert.Equal(t, before, h.Elapsed(), "virtual time stands still during LongCompute")
+		assert.Panics(t, func() { h.LongCompute(func() { panic("checker bug") }) }, "a panic comes back to the caller")
+	})
+}

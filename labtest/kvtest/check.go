@@ -71,12 +71,11 @@ func (h *History) verdict(o CheckOptions) verdict {
 		}
 	}
 	var info porcupine.LinearizationInfo
+	// LongCompute runs the search on the real clock, where its timeout fires.
 	h.w.H.LongCompute(func() {
-		onRealClock(func() {
-			start := time.Now()
-			v.result, info = porcupine.CheckOperationsVerbose(models.KV(), ops, o.timeout())
-			v.searchTook = time.Since(start)
-		})
+		start := time.Now()
+		v.result, info = porcupine.CheckOperationsVerbose(models.KV(), ops, o.timeout())
+		v.searchTook = time.Since(start)
 	})
 	switch v.result {
 	case porcupine.Ok:

@@ -1,14 +1,15 @@
-package kvtest
+package labtest
 
-// The checker's timeout is a time.AfterFunc. Inside labtest's synctest
-// bubble that timer runs on the bubble's clock, and the bubble's clock
+// A long computation (a linearizability check) may set its own timeout
+// with a timer. Inside the synctest bubble that timer runs on the bubble's
+// clock, and the bubble's clock
 // stands still while the check computes (time moves only when every
 // goroutine of the bubble is blocked), so a timeout set there never fires:
-// a hard history would hold the test for as long as the search takes. The
-// check therefore runs on a goroutine born outside every bubble, where
+// a hard history would hold the test for as long as the search takes, and
+// helpers started by timers would never start. LongCompute therefore runs f on a goroutine born outside every bubble, where
 // timers are real, while the test goroutine waits on a channel made
 // outside the bubble too. Such a wait is not durable, so the bubble's
-// clock stays frozen for the whole check and the servers do not race
+// clock stays frozen for the whole computation and the servers do not race
 // through virtual time meanwhile.
 
 // offBubbleJob is a function to run off the bubble and the channel, made
