@@ -10,11 +10,30 @@ import (
 // to its heal, a server down from crash to restart, a leader's term).
 // Tag names the row it belongs on ("test", "leader", "server-100-2").
 type Annotation struct {
+	Kind  AnnotationKind
 	Tag   string
 	Desc  string
 	Start time.Time
 	End   time.Time
 }
+
+// AnnotationKind says what an annotation records, so that a picture can
+// tell faults from the test's own steps without reading its text.
+type AnnotationKind int
+
+const (
+	// Action is a step of the test (a point): start, crash, heal, ...
+	Action AnnotationKind = iota
+	// Down is a server from its crash to its restart.
+	Down
+	// Disconnected is a server from its disconnection to its reconnection.
+	Disconnected
+	// Partitioned is a group's partition, from its start to its heal.
+	Partitioned
+	// Leading is a server's leadership of a term, until the next term's
+	// leader is seen.
+	Leading
+)
 
 // Annotations returns what was recorded so far, in order of start.
 // Intervals still open end now.

@@ -162,7 +162,7 @@ func (g *Group[S]) CrashAll() {
 
 // Start starts (or restarts, crashing it first) server i: a new
 // incarnation with fresh ends, disconnected (call Connect), reading the
-// Persister its previous incarnation left. Test goroutine only.
+// Persister its previous incarnation left. Safe on any goroutine of the test.
 func (g *Group[S]) Start(i int) {
 	if g.Alive(i) {
 		g.Crash(i)
@@ -202,12 +202,12 @@ func (g *Group[S]) Start(i int) {
 // Crash kills server i: it is disconnected, its RPC server deleted, every
 // end its incarnation made disabled, its Persister frozen as it was (the
 // dead incarnation goes on writing into a copy nobody reads), and then the
-// spec's Kill is called. Test goroutine only.
+// spec's Kill is called. Safe on any goroutine of the test.
 func (g *Group[S]) Crash(i int) {
 	g.disconnect(i, false)
 	g.w.Net.DeleteServer(g.ServerName(i))
 	g.kill(i, func() { g.saved[i] = g.saved[i].Copy() })
-	g.w.openInterval(g.downKey(i), Annotation{Tag: fmt.Sprint(g.ServerName(i)), Desc: "down", Start: nowTime()})
+	g.w.openInterval(g.downKey(i), Annotation{Kind: Down, Tag: fmt.Sprint(g.ServerName(i)), Desc: "down", Start: nowTime()})
 	g.w.Action("crash server %v", g.ServerName(i))
 }
 

@@ -89,7 +89,7 @@ func (g *Group[S]) recordLeader(term, i int) error {
 	}
 	g.mu.Unlock()
 	if !ok {
-		g.w.openInterval("leader "+g.spec.Prefix, Annotation{Tag: "leader",
+		g.w.openInterval("leader "+g.spec.Prefix, Annotation{Kind: Leading, Tag: "leader",
 			Desc: fmt.Sprintf("%v leads term %d", g.ServerName(i), term), Start: nowTime()})
 		return nil
 	}

@@ -69,7 +69,7 @@ func (g *Group[S]) disconnect(i int, annotate bool) {
 	g.setLinksLocked(i, false)
 	g.mu.Unlock()
 	if annotate && was {
-		g.w.openInterval(g.disconnectKey(i), Annotation{Tag: fmt.Sprint(g.ServerName(i)), Desc: "disconnected", Start: nowTime()})
+		g.w.openInterval(g.disconnectKey(i), Annotation{Kind: Disconnected, Tag: fmt.Sprint(g.ServerName(i)), Desc: "disconnected", Start: nowTime()})
 	}
 	g.w.Action("disconnect %v", g.ServerName(i))
 }
@@ -134,7 +134,7 @@ func (g *Group[S]) Partition(sides ...[]int) {
 	if g.spec.Prefix != "" {
 		desc = fmt.Sprintf("partition %s %v", g.spec.Prefix, sides)
 	}
-	g.w.openInterval(g.partitionKey(), Annotation{Tag: "partition", Desc: desc, Start: nowTime()})
+	g.w.openInterval(g.partitionKey(), Annotation{Kind: Partitioned, Tag: "partition", Desc: desc, Start: nowTime()})
 	g.w.Action("%s", desc)
 }
 

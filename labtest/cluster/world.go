@@ -107,11 +107,14 @@ func (w *World) Sleep(d time.Duration) { time.Sleep(d) }
 
 // Action records an action of the test in the timeline and as a point
 // annotation, then lets the goroutines it woke settle (labtest.H.Settle).
-// Test goroutine only.
+// Safe on any goroutine of the test (a background partitioner, say): the
+// settle step only delays the caller. So are the group's actions (Start,
+// Crash, Connect, Partition, Heal, ...); its probes that fail the test
+// (CheckOneLeader, PollLeaders, ...) belong to the test goroutine.
 func (w *World) Action(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	w.H.Action("%s", msg)
-	w.annotate(Annotation{Tag: "test", Desc: msg, Start: time.Now()})
+	w.annotate(Annotation{Kind: Action, Tag: "test", Desc: msg, Start: time.Now()})
 	w.H.Settle()
 }
 

@@ -136,14 +136,14 @@ func (h *History) annotations() []porcupine.Annotation {
 
 // annotationColor tells faults from the test's own steps at a glance.
 func annotationColor(a cluster.Annotation) string {
-	switch {
-	case a.Tag == "partition":
+	switch a.Kind {
+	case cluster.Partitioned:
 		return "#ffe0b2"
-	case a.Tag == "leader":
+	case cluster.Leading:
 		return "#c8e6c9"
-	case a.Desc == "down":
+	case cluster.Down:
 		return "#ffcdd2"
-	case a.Desc == "disconnected":
+	case cluster.Disconnected:
 		return "#fff9c4"
 	}
 	return ""
