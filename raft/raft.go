@@ -26,6 +26,7 @@ package raft
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -48,6 +49,26 @@ const (
 	// sent again, even if labrpc has not yet given up on it.
 	retransmitTicks = 20
 )
+
+// timingEnv names the variable that sets this implementation's election
+// timeouts to one end of what the lab allows, so that the graded suites
+// can be checked for fairness to implementations timed unlike ours:
+// "slow" draws them from [1.0, 1.5) s, "fast" from [150, 300) ms; both keep
+// 100 ms heartbeats. Unset, the timeouts are [300, 600) ms. Only this file
+// reads it: a student's raft.go is graded as it is.
+const timingEnv = "RAFTLAB_RAFT_TIMING"
+
+// electionRange returns the least election timeout and the width of the
+// range timeouts are drawn from, in ticks.
+func electionRange() (least, spread int) {
+	switch os.Getenv(timingEnv) {
+	case "slow":
+		return 100, 50
+	case "fast":
+		return 15, 15
+	}
+	return electionTicks, electionTicks
+}
 
 // ApplyMsg is what Raft sends on applyCh: a committed command
 // (CommandValid), or a snapshot the service must install (SnapshotValid),
@@ -101,16 +122,18 @@ func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan 
 	if err != nil {
 		panic(fmt.Sprintf("raft %d: cannot decode persisted state: %v", me, err))
 	}
+	least, spread := electionRange()
 	rf.core = raftcore.New(raftcore.Config{
-		ID:              me,
-		Peers:           len(peers),
-		ElectionTicks:   electionTicks,
-		HeartbeatTicks:  heartbeatTicks,
-		RetransmitTicks: retransmitTicks,
-		Rand:            peers[me].Rand(),
-		Logger:          rf.lg,
-		State:           st,
-		Snapshot:        persister.ReadSnapshot(),
+		ID:                  me,
+		Peers:               len(peers),
+		ElectionTicks:       least,
+		ElectionSpreadTicks: spread,
+		HeartbeatTicks:      heartbeatTicks,
+		RetransmitTicks:     retransmitTicks,
+		Rand:                peers[me].Rand(),
+		Logger:              rf.lg,
+		State:               st,
+		Snapshot:            persister.ReadSnapshot(),
 	})
 	if st != nil {
 		rf.lg.Printf(dlog.Persist, "restart: term %d, vote %d, snapshot %d@%d, %d entries",

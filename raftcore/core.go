@@ -38,9 +38,12 @@ type Config struct {
 	Peers int // cluster size; the servers are 0..Peers-1
 
 	// ElectionTicks is the minimum election timeout; each timeout is drawn
-	// uniformly from [ElectionTicks, 2*ElectionTicks) so that split votes
-	// are rare and resolve quickly (§5.2).
+	// uniformly from [ElectionTicks, ElectionTicks+ElectionSpreadTicks) so
+	// that split votes are rare and resolve quickly (§5.2).
 	ElectionTicks int
+	// ElectionSpreadTicks is the width of that range. Zero means
+	// ElectionTicks: timeouts in [ElectionTicks, 2*ElectionTicks).
+	ElectionSpreadTicks int
 	// HeartbeatTicks is the leader's heartbeat period. It must be well
 	// below ElectionTicks (§5.6: broadcastTime << electionTimeout).
 	HeartbeatTicks int
@@ -67,6 +70,7 @@ type Config struct {
 type Core struct {
 	id, n          int
 	electionTicks  int
+	electionSpread int
 	heartbeatTicks int
 	retransmit     int
 	maxEntries     int
@@ -113,6 +117,7 @@ func New(cfg Config) *Core {
 	c := &Core{
 		id: cfg.ID, n: cfg.Peers,
 		electionTicks:  cfg.ElectionTicks,
+		electionSpread: cfg.ElectionSpreadTicks,
 		heartbeatTicks: cfg.HeartbeatTicks,
 		retransmit:     cfg.RetransmitTicks,
 		maxEntries:     cfg.MaxEntries,
@@ -120,6 +125,9 @@ func New(cfg Config) *Core {
 		lg:             cfg.Logger,
 		votedFor:       None,
 		leader:         None,
+	}
+	if c.electionSpread <= 0 {
+		c.electionSpread = c.electionTicks
 	}
 	if c.retransmit <= 0 {
 		c.retransmit = 2 * c.heartbeatTicks
@@ -258,7 +266,7 @@ func (c *Core) becomeFollower(term, leader int) {
 // timeout.
 func (c *Core) resetElectionTimer() {
 	c.electionElapsed = 0
-	c.electionTimeout = c.electionTicks + c.rand.IntN(c.electionTicks)
+	c.electionTimeout = c.electionTicks + c.rand.IntN(c.electionSpread)
 }
 
 func (c *Core) send(m Message) {
