@@ -12,14 +12,11 @@ package raft
 // raft.go dropped in place of ours compiles and runs against them.
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"raftlab/labgob"
 	"raftlab/labtest"
 	"raftlab/labtest/cluster"
 )
@@ -27,12 +24,13 @@ import (
 // testElectionTimeout is the classic bound the tests grant an election.
 const testElectionTimeout = cluster.ElectionTimeout
 
-// testSnapshotInterval is how many applied entries the snapshotting service
-// lets pass between two calls of rf.Snapshot.
+// testSnapshotInterval is the most applied entries the snapshotting service
+// lets pass between two calls of rf.Snapshot (each server draws its own
+// interval, from half of it up).
 const testSnapshotInterval = 10
 
 // testMaxRaftState bounds the persisted Raft state of a service that
-// snapshots every testSnapshotInterval entries (TestSnapshotBasic3D and friends).
+// snapshots at least every testSnapshotInterval entries (TestSnapshotBasic3D and friends).
 const testMaxRaftState = 2000
 
 // service is what runs above each Raft server.
@@ -41,8 +39,9 @@ type service int
 const (
 	// plainService applies commands and never snapshots.
 	plainService service = iota
-	// snapshotService calls rf.Snapshot every testSnapshotInterval entries
-	// from its apply loop, and restores its state from the snapshot.
+	// snapshotService calls rf.Snapshot every few entries from its apply
+	// loop (snapshot_service_test.go), and restores its state from the
+	// snapshot.
 	snapshotService
 )
 
@@ -71,6 +70,7 @@ type config struct {
 	committed   map[int]firstApply // index -> first value applied there
 	maxIndex    int
 	applyErr    error           // first apply-checker failure, reported once
+	snapEvery   []snapSchedule  // each server's snapshot points
 	stopChs     []chan struct{} // one per applier ever started
 
 	maxIndex0 int // maxIndex at begin
@@ -86,6 +86,7 @@ func makeCluster(w *cluster.World, n int, mode cluster.NetMode, svc service) *co
 		logs:        make([]map[int]any, n),
 		lastApplied: make([]int, n),
 		committed:   map[int]firstApply{},
+		snapEvery:   drawSnapSchedules(w, n),
 	}
 	// Registered before the group's: teardown runs last-registered first,
 	// so the appliers stop after the servers are killed.
@@ -172,7 +173,7 @@ func (cfg *config) applier(i int, p *peer, applyCh chan ApplyMsg, stop chan stru
 			err = fmt.Errorf("server %d: ApplyMsg at index %d has both CommandValid and SnapshotValid set", i, m.CommandIndex)
 		case m.CommandValid:
 			err = cfg.checkApplyLocked(i, m.CommandIndex, m.Command)
-			snapshotNow = err == nil && cfg.svc == snapshotService && m.CommandIndex%testSnapshotInterval == 0
+			snapshotNow = err == nil && cfg.svc == snapshotService && cfg.snapshotDue(i, m.CommandIndex)
 		case m.SnapshotValid:
 			if cfg.svc != snapshotService {
 				err = fmt.Errorf("server %d: sent a snapshot (index %d) although the service never took one", i, m.SnapshotIndex)
@@ -213,55 +214,6 @@ func (cfg *config) checkApplyLocked(i, index int, v any) error {
 	cfg.logs[i][index] = v
 	cfg.lastApplied[i] = index
 	cfg.maxIndex = max(cfg.maxIndex, index)
-	return nil
-}
-
-// encodeSnapLocked encodes the service state of server i: the applied log
-// prefix up to index.
-func (cfg *config) encodeSnapLocked(i, index int) []byte {
-	w := new(bytes.Buffer)
-	e := labgob.NewEncoder(w)
-	xlog := make([]any, index+1)
-	for j := 1; j <= index; j++ {
-		xlog[j] = cfg.logs[i][j]
-	}
-	xlog[0] = 0
-	cfg.failLocked(errors.Join(e.Encode(index), e.Encode(xlog)))
-	return w.Bytes()
-}
-
-// ingestSnapLocked replaces server i's service state by a snapshot, checking
-// it against every server's applies. want is the ApplyMsg's SnapshotIndex,
-// or -1 for a snapshot read from the Persister at restart.
-func (cfg *config) ingestSnapLocked(i int, snap []byte, want int) error {
-	d := labgob.NewDecoder(bytes.NewBuffer(snap))
-	var lastIncluded int
-	var xlog []any
-	if d.Decode(&lastIncluded) != nil || d.Decode(&xlog) != nil {
-		return fmt.Errorf("server %d: snapshot (index %d) does not decode: not the service's own bytes", i, want)
-	}
-	if want != -1 && want != lastIncluded {
-		return fmt.Errorf("server %d: ApplyMsg.SnapshotIndex is %d but the snapshot covers up to index %d", i, want, lastIncluded)
-	}
-	if want != -1 && lastIncluded < cfg.lastApplied[i] {
-		return fmt.Errorf("server %d: snapshot up to index %d would roll back the service, which has applied up to %d",
-			i, lastIncluded, cfg.lastApplied[i])
-	}
-	for j := 1; j < len(xlog) && j <= lastIncluded; j++ {
-		if prev, ok := cfg.committed[j]; ok && prev.value != xlog[j] {
-			return fmt.Errorf("state machine safety: server %d installed a snapshot with %v at index %d, but server %d applied %v there",
-				i, xlog[j], j, prev.server, prev.value)
-		}
-	}
-	cfg.logs[i] = map[int]any{}
-	for j := 1; j < len(xlog) && j <= lastIncluded; j++ {
-		if _, ok := cfg.committed[j]; !ok {
-			cfg.committed[j] = firstApply{value: xlog[j], server: i}
-		}
-		cfg.logs[i][j] = xlog[j]
-	}
-	cfg.lastApplied[i] = lastIncluded
-	cfg.maxIndex = max(cfg.maxIndex, lastIncluded)
 	return nil
 }
 
