@@ -185,3 +185,89 @@ func TestStaleVoteReplies3A(t *testing.T) {
 		cfg.end()
 	})
 }
+
+// A leader cut off from the others goes on sending AppendEntries of its old
+// term to them after they have moved on; their replies never reach it. A
+// follower must not take those stale heartbeats as a sign of a live leader
+// (reset its election timer on them): once the new leader crashes, the
+// remaining majority must elect another within the lab's 5 s.
+func TestStaleLeaderHeartbeats3A(t *testing.T) {
+	cluster.Run(t, cluster.Budget{Virtual: 40 * time.Second, RPCs: 4000}, func(w *cluster.World) {
+		const servers = 5
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
+		cfg.begin("heartbeats of a stale leader do not hold back an election")
+
+		old := cfg.CheckOneLeader()
+		oldTerm, _ := cfg.raft(old).GetState()
+		cfg.Disconnect(old)
+		others := []int{}
+		for i := 0; i < servers; i++ {
+			if i != old {
+				others = append(others, i)
+			}
+		}
+		newLeader, _ := cfg.leaderAmong(others, oldTerm)
+
+		// The old leader's calls reach everyone again, nothing reaches it.
+		cfg.Crash(newLeader)
+		cfg.Connect(old)
+		var rest []int
+		for _, i := range others {
+			if i != newLeader {
+				cfg.Cut(i, old)
+				rest = append(rest, i)
+			}
+		}
+		// (A leader that steps down on losing touch with a majority, as
+		// some do, sends nothing more, and the test simply passes.)
+		cfg.leaderAmong(rest, oldTerm)
+
+		cfg.Heal()
+		cfg.Start(newLeader)
+		cfg.Connect(newLeader)
+		cfg.one(cfg.randCmd(), servers, retry)
+		cfg.end()
+	})
+}
+
+// A leader learns of a later term only from the replies to its own
+// AppendEntries: the others' calls to it fail. It must step down at once
+// (Figure 2: if a response contains a term higher than currentTerm,
+// convert to follower), and certainly within two election timeouts.
+func TestStepDownOnReply3A(t *testing.T) {
+	cluster.Run(t, cluster.Budget{Virtual: 40 * time.Second, RPCs: 4000}, func(w *cluster.World) {
+		const servers = 3
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
+		cfg.begin("a higher term in a reply deposes the leader")
+
+		old := cfg.CheckOneLeader()
+		oldTerm, _ := cfg.raft(old).GetState()
+		cfg.Disconnect(old)
+		var others []int
+		for i := 0; i < servers; i++ {
+			if i != old {
+				others = append(others, i)
+			}
+		}
+		cfg.leaderAmong(others, oldTerm)
+
+		cfg.Connect(old)
+		for _, i := range others {
+			cfg.BlockCalls(i, old)
+		}
+		for deadline := time.Now().Add(2 * testElectionTimeout); ; time.Sleep(10 * time.Millisecond) {
+			if _, isLeader := cfg.raft(old).GetState(); !isLeader {
+				break
+			}
+			if time.Now().After(deadline) {
+				w.Fatalf("step down: leader %d of term %d still leads %v after its heartbeats were answered with a later term",
+					old, oldTerm, 2*testElectionTimeout)
+			}
+		}
+		cfg.PollLeaders()
+
+		cfg.Connect(old)
+		cfg.one(cfg.randCmd(), servers, retry)
+		cfg.end()
+	})
+}

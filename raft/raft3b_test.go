@@ -536,3 +536,48 @@ func randCommandString(w *cluster.World, n int) string {
 	}
 	return b.String()
 }
+
+// testMaxAgreement is the average time one agreement may take when
+// commands come one after another: kvraft's speed test allows 33 ms per
+// operation, three within a heartbeat interval, which a leader that waits
+// for its next heartbeat to send a new entry cannot meet.
+const testMaxAgreement = 33 * time.Millisecond
+
+// Sequential agreements must not wait for heartbeats: the leader sends a
+// new entry as soon as Start gives it one.
+func TestSpeed3B(t *testing.T) {
+	cluster.Run(t, cluster.Budget{Virtual: 30 * time.Second, RPCs: 3000}, func(w *cluster.World) {
+		const servers = 3
+		const agreements = 100
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
+		cfg.begin("agreement speed")
+
+		cfg.one(cfg.randCmd(), servers, retry)
+		start := time.Now()
+		for k := 0; k < agreements; k++ {
+			x := cfg.randCmd()
+			leader, ok := cfg.Leader()
+			if !ok {
+				leader = cfg.CheckOneLeader()
+			}
+			index, _, isLeader := cfg.raft(leader).Start(x)
+			if !isLeader {
+				k-- // leadership moved: try again on the new leader
+				continue
+			}
+			for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(time.Millisecond) {
+				if nd, v := cfg.nCommitted(index); nd > 0 && v == x {
+					break
+				}
+				if time.Now().After(deadline) {
+					w.Fatalf("agreement: command %d, accepted at index %d, was not applied within 2s on a reliable network", x, index)
+				}
+			}
+		}
+		if per := time.Since(start) / agreements; per > testMaxAgreement {
+			w.Fatalf("agreement speed: %d sequential agreements took %v each on average, want at most %v: the leader should send a new entry at once on Start, not with its next heartbeat (kvraft's speed test needs this)",
+				agreements, per.Round(time.Microsecond), testMaxAgreement)
+		}
+		cfg.end()
+	})
+}

@@ -184,3 +184,47 @@ func TestSnapshotInit3D(t *testing.T) {
 		cfg.end()
 	})
 }
+
+// Five servers, each snapshotting at its own indices: two at a time crash
+// (the leader among them every other round) while the rest commit past
+// several snapshots; back up, they must catch up (by InstallSnapshot where
+// the leader no longer has what they lack) and restart from their own
+// snapshots.
+func TestSnapshotFiveServers3D(t *testing.T) {
+	cluster.Run(t, cluster.Budget{Virtual: 90 * time.Second, RPCs: 20000}, func(w *cluster.World) {
+		const servers = 5
+		const rounds = 6
+		cfg := makeCluster(w, servers, cluster.Reliable, snapshotService)
+		cfg.begin("five servers: snapshots, crashes and restarts")
+
+		cfg.one(cfg.randCmd(), servers, retry)
+		for round := 0; round < rounds; round++ {
+			leader := cfg.CheckOneLeader()
+			first := (leader + 1 + w.Rand.IntN(servers-1)) % servers // a follower
+			if round%2 == 1 {
+				first = leader
+			}
+			victims := []int{first, (first + 1 + w.Rand.IntN(servers-1)) % servers}
+			for _, v := range victims {
+				cfg.Crash(v)
+			}
+			for j := 0; j < 2*testSnapshotInterval+w.Rand.IntN(testSnapshotInterval); j++ {
+				cfg.one(cfg.randCmd(), servers-len(victims), retry)
+			}
+			for _, v := range victims {
+				cfg.Start(v)
+				cfg.Connect(v)
+			}
+			cfg.one(cfg.randCmd(), servers, retry)
+			if size := cfg.MaxRaftStateSize(); size >= testMaxRaftState {
+				w.Fatalf("log compaction: persisted Raft state is %d bytes after round %d, want < %d: the log is not trimmed at snapshots",
+					size, round, testMaxRaftState)
+			}
+			if round == rounds/2 {
+				cfg.restartAll()
+				cfg.one(cfg.randCmd(), servers, retry)
+			}
+		}
+		cfg.end()
+	})
+}

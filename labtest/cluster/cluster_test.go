@@ -275,3 +275,15 @@ func TestBudgetCheck(t *testing.T) {
 	assert.Contains(t, err.Error(), "RPC budget: the test made 101 RPCs, its budget is 100")
 	assert.NoError(t, Budget{}.check(Cost{Time: time.Hour, RPCs: 1 << 30}), "a zero budget is unlimited")
 }
+
+func TestBlockCallsIsOneWayAndKeepsReplies(t *testing.T) {
+	Run(t, Budget{}, func(w *World) {
+		g := nodeGroup(w, "", 2)
+		g.StartAll()
+		g.BlockCalls(1, 0)
+		assert.False(t, echo(server(t, g, 1).inc.Peers[0]), "1's calls to 0 are blocked")
+		assert.True(t, echo(server(t, g, 0).inc.Peers[1]), "0's calls to 1, and 1's replies, still flow")
+		g.Connect(1)
+		assert.True(t, echo(server(t, g, 1).inc.Peers[0]), "Connect undoes the block")
+	})
+}

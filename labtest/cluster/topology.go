@@ -94,6 +94,20 @@ func (g *Group[S]) setLinksLocked(i int, on bool) {
 	}
 }
 
+// BlockCalls disables server from's end to server to: from's calls to to
+// fail at once, while to's calls to from, and from's replies to them, still
+// flow (labrpc's Cut would lose those replies too). Connect(from) or
+// Connect(to) undoes it. For scenarios where a server must learn something
+// only from replies.
+func (g *Group[S]) BlockCalls(from, to int) {
+	g.mu.Lock()
+	if inc := g.incs[from]; inc != nil {
+		g.w.Net.Enable(inc.peerEnd(to), false)
+	}
+	g.mu.Unlock()
+	g.w.Action("block calls %v -> %v", g.ServerName(from), g.ServerName(to))
+}
+
 // Connected reports whether server i is alive and connected.
 func (g *Group[S]) Connected(i int) bool {
 	g.mu.Lock()
