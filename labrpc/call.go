@@ -153,6 +153,17 @@ func (c *call) run(args, reply any) bool {
 		return false
 	}
 	outcome, detail := Delivered, ""
+	if f.ReplyMaxDelay > 0 {
+		delay := between(c.d.replyDelay, f.ReplyMinDelay, f.ReplyMaxDelay)
+		if !n.sleep(delay, r.slot.dead) {
+			return c.interrupted()
+		}
+		if ok, why := n.replyPossible(c.end, &c.r); !ok {
+			c.finish(DeadServer, why)
+			return false
+		}
+		detail = "reply delayed " + delay.String()
+	}
 	if r.longReord && chance(c.d.reorder, 2.0/3) {
 		delay := reorderDelay(c.d.reorderA, c.d.reorderB)
 		if !n.sleep(delay, r.slot.dead) {

@@ -15,7 +15,7 @@ import (
 type decisions struct {
 	reqDelay, dropReq, dropReply, dup, dupDelay uint64
 	reorder, reorderA, reorderB, failDelay      uint64
-	jitter                                      uint64
+	jitter, replyDelay                          uint64
 }
 
 func drawDecisions(seed uint64, endHash uint64, k uint64) decisions {
@@ -26,6 +26,7 @@ func drawDecisions(seed uint64, endHash uint64, k uint64) decisions {
 		dup: p.Uint64(), dupDelay: p.Uint64(),
 		reorder: p.Uint64(), reorderA: p.Uint64(), reorderB: p.Uint64(),
 		failDelay: p.Uint64(), jitter: p.Uint64(),
+		replyDelay: p.Uint64(), // drawn last: the draws before it keep their values
 	}
 }
 

@@ -13,6 +13,11 @@ type Faults struct {
 	Duplicates   float64       // probability a request is delivered twice (the caller sees one reply)
 	MinDelay     time.Duration // each request is delayed uniformly in [MinDelay, MaxDelay)
 	MaxDelay     time.Duration
+	// Each delivered reply is delayed uniformly in [ReplyMinDelay,
+	// ReplyMaxDelay): on one link, this makes a reply arrive after its
+	// caller has moved on (a later term), which a request delay cannot.
+	ReplyMinDelay time.Duration
+	ReplyMaxDelay time.Duration
 }
 
 // classicUnreliable is Reliable(false): lab timeouts are tuned to it.
@@ -30,6 +35,9 @@ func (f Faults) validate() error {
 	if f.MinDelay < 0 || f.MaxDelay < f.MinDelay {
 		return fmt.Errorf("labrpc: Faults delays [%v, %v) are not a range; need 0 <= MinDelay <= MaxDelay", f.MinDelay, f.MaxDelay)
 	}
+	if f.ReplyMinDelay < 0 || f.ReplyMaxDelay < f.ReplyMinDelay {
+		return fmt.Errorf("labrpc: Faults reply delays [%v, %v) are not a range; need 0 <= ReplyMinDelay <= ReplyMaxDelay", f.ReplyMinDelay, f.ReplyMaxDelay)
+	}
 	return nil
 }
 
@@ -41,6 +49,9 @@ func (f Faults) worst(g Faults) Faults {
 		Duplicates:   max(f.Duplicates, g.Duplicates),
 		MinDelay:     max(f.MinDelay, g.MinDelay),
 		MaxDelay:     max(f.MaxDelay, g.MaxDelay),
+
+		ReplyMinDelay: max(f.ReplyMinDelay, g.ReplyMinDelay),
+		ReplyMaxDelay: max(f.ReplyMaxDelay, g.ReplyMaxDelay),
 	}
 }
 

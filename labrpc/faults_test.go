@@ -207,3 +207,31 @@ func TestFailureDelays(t *testing.T) {
 		assert.Greater(t, longest, 3500*time.Millisecond)
 	})
 }
+
+func TestLinkReplyDelay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n, end, echo := setup(5)
+		defer n.Cleanup()
+		n.SetLinkFaults("c", "s", Faults{ReplyMinDelay: time.Second, ReplyMaxDelay: 2 * time.Second})
+		for i := 0; i < 20; i++ {
+			start := time.Now()
+			var reply EchoReply
+			require.True(t, end.Call("Echo.Double", &EchoArgs{X: i}, &reply))
+			took := time.Since(start)
+			assert.GreaterOrEqual(t, took, time.Second, "the reply waits at least ReplyMinDelay")
+			assert.Less(t, took, 2*time.Second, "and less than ReplyMaxDelay")
+			assert.Equal(t, i+1, echo.Runs(), "the handler ran at once; only the reply was late")
+		}
+
+		// The server goes away while a reply is held back: it is lost.
+		var reply EchoReply
+		done := make(chan bool)
+		go func() { done <- end.Call("Echo.Double", &EchoArgs{X: 1}, &reply) }()
+		time.Sleep(500 * time.Millisecond)
+		n.DeleteServer("s")
+		assert.False(t, <-done, "a held-back reply from a deleted server never arrives")
+
+		n.SetLinkFaults("c", "s", Faults{ReplyMinDelay: 2 * time.Second, ReplyMaxDelay: time.Second})
+		assert.NotEmpty(t, n.Errors(), "an inverted reply delay range is an error")
+	})
+}

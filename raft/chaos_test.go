@@ -146,6 +146,7 @@ type chaosProfile struct {
 	maxDup      float64
 	maxDelay    time.Duration
 	reorderings bool
+	lateReplies bool // some links hold replies back for up to 2 s
 }
 
 func drawProfile(r *rand.Rand) chaosProfile {
@@ -163,6 +164,7 @@ func drawProfile(r *rand.Rand) chaosProfile {
 		maxDup:      []float64{0, 0.1, 0.3, 0.5}[r.IntN(4)],
 		maxDelay:    time.Duration(r.IntN(60)) * time.Millisecond,
 		reorderings: r.IntN(3) == 0,
+		lateReplies: r.IntN(2) == 0,
 	}
 	return p
 }
@@ -201,6 +203,7 @@ func chaosRun(w *cluster.World) {
 	restore := func() {
 		cfg.Heal()
 		cfg.w.SetFaults(labrpc.Faults{})
+		cfg.w.ClearLinkFaults()
 		cfg.w.SetLongReordering(false)
 		for _, i := range crashed() {
 			cfg.Start(i)
@@ -272,6 +275,10 @@ func chaosRun(w *cluster.World) {
 			}
 			cfg.w.SetFaults(f)
 			did = append(did, fmt.Sprintf("faults %+v", f))
+			if from, to := w.Rand.IntN(n), w.Rand.IntN(n); p.lateReplies && from != to {
+				cfg.w.SetLinkFaults(from, to, labrpc.Faults{ReplyMinDelay: 200 * time.Millisecond, ReplyMaxDelay: 2 * time.Second})
+				did = append(did, fmt.Sprintf("late replies %d->%d", from, to))
+			}
 			if p.reorderings {
 				on := w.Rand.IntN(2) == 0
 				cfg.w.SetLongReordering(on)

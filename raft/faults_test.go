@@ -242,8 +242,7 @@ func TestStaleAppendEntries(t *testing.T) {
 			// b misses the whole round; the leader's requests to a are
 			// duplicated and delivered up to 200 ms late, out of order.
 			cfg.Disconnect(b)
-			cfg.w.Net.SetLinkFaults(leader, a, labrpc.Faults{Duplicates: 0.9, MaxDelay: 200 * time.Millisecond})
-			cfg.w.Action("link %d -> %d: duplicates, delays up to 200ms", leader, a)
+			cfg.w.SetLinkFaults(leader, a, labrpc.Faults{Duplicates: 0.9, MaxDelay: 200 * time.Millisecond})
 
 			rf := cfg.raft(leader)
 			last, x := -1, 0
@@ -268,8 +267,7 @@ func TestStaleAppendEntries(t *testing.T) {
 			}
 			cfg.Crash(leader)
 			time.Sleep(300 * time.Millisecond) // the stale requests land
-			cfg.w.Net.ClearLinkFaults()
-			cfg.w.Action("link faults cleared")
+			cfg.w.ClearLinkFaults()
 
 			// a and b form the majority: a must still have every entry
 			// the old leader committed.

@@ -169,8 +169,7 @@ func TestStaleVoteReplies3A(t *testing.T) {
 		v := (leader + 2) % servers
 		cfg.Cut(c, leader)
 		cfg.Cut(leader, c)
-		cfg.w.Net.SetLinkFaults(c, v, labrpc.Faults{MinDelay: 2 * time.Second, MaxDelay: 2*time.Second + time.Millisecond})
-		cfg.w.Action("link %d -> %d: every request 2s late", c, v)
+		cfg.w.SetLinkFaults(c, v, labrpc.Faults{MinDelay: 2 * time.Second, MaxDelay: 2*time.Second + time.Millisecond})
 
 		// Survey often: the false leadership may last only until c hears
 		// of a higher term.
@@ -179,7 +178,7 @@ func TestStaleVoteReplies3A(t *testing.T) {
 			cfg.PollLeaders()
 		}
 
-		cfg.w.Net.ClearLinkFaults()
+		cfg.w.ClearLinkFaults()
 		cfg.Heal()
 		cfg.one(cfg.randCmd(), servers, retry)
 		cfg.end()

@@ -143,6 +143,20 @@ func (w *World) SetFaults(f labrpc.Faults) {
 	w.Action("faults %+v", f)
 }
 
+// SetLinkFaults sets the faults of calls from node from to server to
+// (network names: a group's ServerName, a client's Name), replacing the
+// network-wide ones on that link.
+func (w *World) SetLinkFaults(from, to any, f labrpc.Faults) {
+	w.Net.SetLinkFaults(from, to, f)
+	w.Action("link %v -> %v: faults %+v", from, to, f)
+}
+
+// ClearLinkFaults removes every per-link fault setting.
+func (w *World) ClearLinkFaults() {
+	w.Net.ClearLinkFaults()
+	w.Action("link faults cleared")
+}
+
 // Cost is what the test spent since Begin.
 type Cost struct {
 	Time  time.Duration
