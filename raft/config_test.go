@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"raftlab/dlog"
 	"raftlab/labtest"
 	"raftlab/labtest/cluster"
 )
@@ -61,6 +62,7 @@ type firstApply struct {
 type config struct {
 	*cluster.Group[*peer]
 	w   *cluster.World
+	lg  *dlog.Logger // the checker's lines in the timeline: Starts and applies
 	n   int
 	svc service
 
@@ -81,6 +83,7 @@ type config struct {
 func makeCluster(w *cluster.World, n int, mode cluster.NetMode, svc service) *config {
 	cfg := &config{
 		w:           w,
+		lg:          w.H.Logger("checker"),
 		n:           n,
 		svc:         svc,
 		logs:        make([]map[int]any, n),
@@ -211,6 +214,7 @@ func (cfg *config) checkApplyLocked(i, index int, v any) error {
 	if _, ok := cfg.committed[index]; !ok {
 		cfg.committed[index] = firstApply{value: v, server: i}
 	}
+	cfg.lg.Printf(dlog.Apply, "server %d applied index %d: %v", i, index, v)
 	cfg.logs[i][index] = v
 	cfg.lastApplied[i] = index
 	cfg.maxIndex = max(cfg.maxIndex, index)
@@ -313,7 +317,9 @@ func (cfg *config) tryOne(cmd any, expectedServers int, mode retryMode) (int, er
 			if rf == nil {
 				continue
 			}
-			if i, _, ok := rf.Start(cmd); ok {
+			i, term, ok := rf.Start(cmd)
+			cfg.lg.Printf(dlog.Client, "Start(%v) on server %d: index %d, term %d, leader %v", cmd, starts, i, term, ok)
+			if ok {
 				index = i
 				break
 			}

@@ -3,6 +3,8 @@ package cluster
 import (
 	"fmt"
 	"time"
+
+	"raftlab/dlog"
 )
 
 // ElectionTimeout is the classic bound the tests grant an election: a
@@ -89,6 +91,7 @@ func (g *Group[S]) recordLeader(term, i int) error {
 	}
 	g.mu.Unlock()
 	if !ok {
+		g.w.H.Logger("probe").Printf(dlog.Election, "%v leads term %d", g.ServerName(i), term)
 		g.w.openInterval("leader "+g.spec.Prefix, Annotation{Kind: Leading, Tag: "leader",
 			Desc: fmt.Sprintf("%v leads term %d", g.ServerName(i), term), Start: nowTime()})
 		return nil
