@@ -239,44 +239,51 @@ func TestStaleAppendEntries(t *testing.T) {
 			leader := cfg.CheckOneLeader()
 			a, b := (leader+1)%servers, (leader+2)%servers
 
-			// b misses the whole round; the leader's requests to a are
-			// duplicated and delivered up to 200 ms late, out of order.
+			// b misses the whole round.
 			cfg.Disconnect(b)
-			cfg.w.SetLinkFaults(leader, a, labrpc.Faults{Duplicates: 0.9, MaxDelay: 200 * time.Millisecond})
-
-			rf := cfg.raft(leader)
-			last, x := -1, 0
-			for k := 0; k < 6; k++ {
-				x = cfg.randCmd()
-				if index, _, ok := rf.Start(x); ok {
-					last = index
-				}
-				time.Sleep(15 * time.Millisecond)
-			}
-			if last == -1 {
-				w.Fatalf("the leader %d refused every Start", leader)
-			}
-			// Crash the leader as soon as it has applied its last entry:
-			// then a has acknowledged it, and a stale request may still
-			// be in flight.
-			for wait := 0; wait < 300; wait++ {
-				if nd, v := cfg.nCommitted(last); nd >= 1 && v == x {
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			cfg.Crash(leader)
-			time.Sleep(300 * time.Millisecond) // the stale requests land
-			cfg.w.ClearLinkFaults()
-
-			// a and b form the majority: a must still have every entry
-			// the old leader committed.
-			cfg.Connect(b)
-			cfg.one(cfg.randCmd(), 2, retry)
-			cfg.Start(leader)
-			cfg.Connect(leader)
-			cfg.one(cfg.randCmd(), servers, retry)
+			cfg.lateRequestsRound(leader, a, b)
 		}
 		cfg.end()
 	})
+}
+
+// lateRequestsRound runs one round of a stale-request scenario on three
+// servers, b already disconnected: the leader's requests to a are
+// duplicated and delivered up to 200 ms late, out of order, while it
+// commits six commands with a; it crashes as soon as it has applied the
+// last, with stale requests still on their way to a. Then a and b form the
+// majority, and a must still hold every entry the old leader committed
+// (the apply checker catches an overwrite); finally the old leader returns.
+func (cfg *config) lateRequestsRound(leader, a, b int) {
+	w := cfg.w
+	w.SetLinkFaults(leader, a, labrpc.Faults{Duplicates: 0.9, MaxDelay: 200 * time.Millisecond})
+	rf := cfg.raft(leader)
+	last, x := -1, 0
+	for k := 0; k < 6; k++ {
+		x = cfg.randCmd()
+		if index, _, ok := rf.Start(x); ok {
+			last = index
+		}
+		time.Sleep(15 * time.Millisecond)
+	}
+	if last == -1 {
+		w.Fatalf("the leader %d refused every Start", leader)
+	}
+	// Crash the leader as soon as it has applied its last entry: then a
+	// has acknowledged it, and a stale request may still be in flight.
+	for wait := 0; wait < 300; wait++ {
+		if nd, v := cfg.nCommitted(last); nd >= 1 && v == x {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cfg.Crash(leader)
+	time.Sleep(300 * time.Millisecond) // the stale requests land
+	w.ClearLinkFaults()
+
+	cfg.Connect(b)
+	cfg.one(cfg.randCmd(), 2, retry)
+	cfg.Start(leader)
+	cfg.Connect(leader)
+	cfg.one(cfg.randCmd(), cfg.n, retry)
 }
