@@ -4,7 +4,7 @@ PKGS ?= ./...
 # Extra flags for the raft targets, e.g. make 3A ARGS='-seed 42 -v'
 ARGS ?=
 
-.PHONY: test race vet bench raft 3A 3B 3C 3D chromium
+.PHONY: test race vet bench raft 3A 3B 3C 3D plainraft mutants chromium
 test:
 	$(GO) test $(PKGS)
 
@@ -22,6 +22,16 @@ raft:
 
 3A 3B 3C 3D:
 	$(GO) test ./raft -run '$@' $(ARGS)
+
+# The graded suite against the second, plain Raft (raft/testdata/plainraft),
+# in a scratch copy of the module, e.g. make plainraft ARGS='-count=5'
+plainraft:
+	$(GO) run ./cmd/mutants -gotest -- $(ARGS)
+
+# The suite's mutation score: each bug of raft/testdata/plainraft/mutants.txt
+# planted alone into the plain Raft, e.g. make mutants ARGS='-only commit-old-term -v'
+mutants:
+	$(GO) run ./cmd/mutants $(ARGS)
 
 # Debian's chromium, for porcupine's browser test (skipped where absent).
 chromium:
