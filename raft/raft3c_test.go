@@ -576,3 +576,45 @@ func TestPersistVote3C(t *testing.T) {
 		cfg.end()
 	})
 }
+
+// A candidate saves its new term and its vote for itself before it asks
+// for votes (Figure 2: persistent state is updated before responding to
+// RPCs, and a RequestVote carries that term). Here the winner of an
+// election crashes and restarts at once, with a server that was down
+// during that election and still has the term before it. If the winner
+// forgot its term and vote, it grants the returning server's campaign for
+// the very term it won, and that term has two leaders.
+func TestPersistCandidacy3C(t *testing.T) {
+	cluster.Run(t, cluster.Budget{Virtual: 90 * time.Second, RPCs: 6000}, func(w *cluster.World) {
+		const servers = 3
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
+		cfg.begin("a candidate's term and vote survive a restart")
+
+		cfg.one(cfg.randCmd(), servers, retry)
+		for round := 0; round < 8; round++ {
+			l0, t0 := cfg.leaderAmong([]int{0, 1, 2}, 0)
+			b := (l0 + 1 + w.Rand.IntN(2)) % servers
+			cfg.Crash(b) // b keeps term t0 on disk
+
+			// A fresh election among the other two.
+			cfg.Start(l0)
+			cfg.Connect(l0)
+			a, ta := cfg.leaderAmong([]int{0, 1, 2}, t0)
+			v := 3 - a - b
+			w.Logf("  round %d: %d won term %d; %d is down with term <= %d", round, a, ta, b, t0)
+
+			// The winner restarts at once, alone with b.
+			cfg.Start(a)
+			cfg.PartitionNodes([][]any{{a, b}, {v}})
+			cfg.Connect(a)
+			cfg.Start(b)
+			cfg.Connect(b)
+			time.Sleep(2 * testElectionTimeout)
+			cfg.PollLeaders()
+
+			cfg.Heal()
+			cfg.one(cfg.randCmd(), servers, retry)
+		}
+		cfg.end()
+	})
+}
