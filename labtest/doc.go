@@ -52,6 +52,21 @@
 // servers their own randomness (ClientEnd.Rand), from the seed and the
 // name.
 //
+// Before each body the harness also seeds the global math/rand source
+// from the seed, because student servers usually draw their election
+// timeouts from it (rand.Intn) rather than from peers[me].Rand(). Since Go
+// 1.24 rand.Seed does nothing unless the test binary runs with the GODEBUG
+// setting randseednop=0, so every package whose tests use labtest needs a
+// test file (debug_test.go in raftlab's packages) that starts with
+//
+//	//go:debug randseednop=0
+//
+// followed by a blank line and its package clause. Without it the harness
+// says once per binary, on standard error, that the global source cannot
+// be seeded and how to fix it. Parallel tests share the global source, so
+// their draws do not replay; nor do the top-level functions of
+// math/rand/v2, which cannot be seeded at all.
+//
 // t.Parallel and t.Run must be called outside Run (testing/synctest forbids
 // them in a bubble): a parallel test calls t.Parallel first, and each
 // subtest calls Run itself, getting a bubble of its own. A call inside the

@@ -292,6 +292,7 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 				final()
 			}
 		}()
+		seedGlobalRand(r.seed)
 		body(h)
 	}
 }
