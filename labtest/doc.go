@@ -97,10 +97,22 @@
 //	go test ./raft -run '^TestBackup3B$' -seed 6178229403186291913
 //
 // and writes its timeline file: the seed and the rerun line at the top,
-// the harness's findings, then the log lines of the servers (dlog), the
-// harness's actions and the network's trace, merged in virtual-time order,
-// and the goroutine stacks any guard took. Other files of the run (a
-// linearizability picture) go beside it, at h.ArtifactPath(name).
+// the failure messages in the order noted, then the log lines of the
+// servers (dlog), the harness's actions, the failures and the network's
+// trace, merged in virtual-time order, and the goroutine stacks any guard
+// took. Other files of the run (a linearizability picture) go beside it, at
+// h.ArtifactPath(name). The file is <Test>-seed<S>.log under the log
+// directory; a later failure with the same test and seed never overwrites
+// it, but writes <Test>-seed<S>.2.log (then .3, ...), and its artifacts
+// carry the same counter (<Test>-seed<S>.2-<name>).
+//
+// The harness sees the failures reported through it: h.Errorf, h.Fatalf,
+// h.Report, the cluster layer's Fatalf, and its own guards. A failure
+// reported straight on h.T() (t.Errorf, testify's assert and require) is
+// printed by testing as usual, but the harness cannot read its message:
+// the timeline then only says at which heartbeat it noticed the test had
+// failed, and where the body called FailNow. Prefer h.Errorf and h.Fatalf
+// for failures that a reader of the timeline should see.
 //
 // # Guards
 //

@@ -231,6 +231,8 @@ func TestVirtualTimeLimit(t *testing.T) {
 	assert.Contains(t, out, "exceeded its virtual-time limit (5s)")
 	assert.Contains(t, out, "server 4:")
 	assert.NotContains(t, out, "looks like a deadlock")
+	assert.Regexp(t, `\n +5\.000000s test +test +FAIL: labtest: the test exceeded its virtual-time limit`, timelineOf(t, out),
+		"a guard's failure is in the timeline at its instant")
 	assert.Contains(t, out, "LATER TEST RAN")
 	assert.Less(t, took, 10*time.Second)
 }

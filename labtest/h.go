@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"testing"
 	"time"
@@ -196,6 +194,25 @@ func (h *H) Report(err error) {
 	h.r.fail("%v", err)
 }
 
+// Errorf fails the test with a message, as t.Errorf does, and records the
+// message in the timeline at this instant. Prefer it (or Report) to
+// h.T().Errorf: the harness cannot see what is reported straight on the
+// *testing.T, so the timeline and the replay check would only know that,
+// not what, something failed.
+func (h *H) Errorf(format string, args ...any) {
+	h.r.t.Helper()
+	h.r.noteFailure(fmt.Sprintf(format, args...))
+	h.r.t.Errorf(format, args...)
+}
+
+// Fatalf is Errorf followed by FailNow: it stops the body. Test goroutine
+// only, like t.Fatalf.
+func (h *H) Fatalf(format string, args ...any) {
+	h.r.t.Helper()
+	h.r.noteFailure(fmt.Sprintf(format, args...))
+	h.r.t.Fatalf(format, args...)
+}
+
 // TearingDown reports whether the body has ended and teardown begun.
 func (h *H) TearingDown() bool { return h.r.phase.Load() == "teardown" }
 
@@ -211,14 +228,10 @@ func (h *H) Settle() {
 
 // ArtifactPath returns where a file named name that belongs with this run
 // (a linearizability picture, a history dump) should be written: beside the
-// timeline file, named after the test and the seed. The directory exists
-// when it returns; on failure to make it the path falls back to the
-// system's temporary directory.
+// timeline file, named after the test, the seed and name, with the same
+// counter as the timeline when an earlier run's files had that name (see
+// the package doc). The directory exists when it returns; on failure to
+// make it the path falls back to the system's temporary directory.
 func (h *H) ArtifactPath(name string) string {
-	dir := h.r.logDir()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		dir = os.TempDir()
-	}
-	base := fmt.Sprintf("%s-seed%d-%s", unsafeName.ReplaceAllString(h.r.name, "_"), h.r.seed, unsafeName.ReplaceAllString(name, "_"))
-	return filepath.Join(dir, base)
+	return h.r.fileStem() + "-" + unsafeName.ReplaceAllString(name, "_")
 }

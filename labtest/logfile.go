@@ -27,6 +27,8 @@ func (r *run) finish() {
 		} else {
 			r.outer.Logf("labtest: timeline of this run: %s", path)
 		}
+	} else {
+		r.releaseStem()
 	}
 	if failed {
 		r.outer.Logf("labtest: seed %d; replay with:\n    %s", r.seed, r.rerunLine())
@@ -48,12 +50,7 @@ func (r *run) logDir() string {
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.=-]+`)
 
 func (r *run) writeLog(failed bool) (string, error) {
-	dir := r.logDir()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	name := fmt.Sprintf("%s-seed%d.log", unsafeName.ReplaceAllString(r.name, "_"), r.seed)
-	path := filepath.Join(dir, name)
+	path := r.fileStem() + ".log"
 	f, err := os.Create(path)
 	if err != nil {
 		return "", err
@@ -78,7 +75,7 @@ func (r *run) writeLog(failed bool) (string, error) {
 	dumps := append([]string(nil), r.dumps...)
 	r.mu.Unlock()
 	if len(failures) > 0 {
-		fmt.Fprintf(w, "#\n# failures found by the harness:\n")
+		fmt.Fprintf(w, "#\n# failures, in the order noted (each also in the timeline at its instant):\n")
 		for _, m := range failures {
 			fmt.Fprintf(w, "%s\n", m)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -73,11 +75,15 @@ type run struct {
 	paused    atomic.Int32
 	abandoned atomic.Bool
 	doneSent  atomic.Bool
+	failNoted atomic.Bool // a failure message is in failures
+
+	stemMu sync.Mutex
+	stem   string // see fileStem
 
 	mu        sync.Mutex
 	teardowns []func()
 	drains    []func(stop <-chan struct{})
-	failures  []string // the harness's own failure reports, for the timeline file
+	failures  []string // failure messages in the order noted, for the timeline file
 	dumps     []string // raw goroutine dumps taken by guards
 }
 
@@ -281,10 +287,14 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 			// heartbeat and the teardown limit still watching them.
 			t.Cleanup(final)
 		}
+		returned := false
 		defer func() {
 			if p := recover(); p != nil {
 				r.bodyPanicked(p)
+			} else if !returned && !t.Skipped() {
+				r.noticeUnrecordedFailure(failNowSite())
 			}
+			r.noticeUnrecordedFailure("")
 			r.enterTeardown(h)
 			if !r.virtual {
 				// Here t is the outer test, whose cleanups run only after
@@ -294,6 +304,7 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 		}()
 		seedGlobalRand(r.seed)
 		body(h)
+		returned = true
 	}
 }
 
@@ -311,12 +322,57 @@ func (r *run) bodyPanicked(p any) {
 // already finished the test, when only the timeline keeps it.
 func (r *run) fail(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	r.noteFailure(msg)
+	r.t.Error(msg)
+}
+
+// noteFailure records a failure message in the timeline, at the current
+// (virtual) instant, and in the list the timeline file starts with, whose
+// first entry the replay check compares. It parks a goroutine of a test a
+// guard has finished, which must not report any more.
+func (r *run) noteFailure(msg string) {
 	r.mu.Lock()
 	r.failures = append(r.failures, msg)
 	r.mu.Unlock()
+	r.failNoted.Store(true)
 	r.rec.Record(dlog.Entry{At: time.Now(), Server: "test", Topic: dlog.Test, Msg: "FAIL: " + msg})
 	r.parkIfAbandoned()
-	r.t.Error(msg)
+}
+
+// noticeUnrecordedFailure puts into the timeline a failure that the body
+// reported straight on its *testing.T (t.Errorf, an assertion), which the
+// harness cannot see: it notices that the test is failed (at a heartbeat,
+// or when the body ends) and says where, if it knows.
+func (r *run) noticeUnrecordedFailure(where string) {
+	if r.failNoted.Load() || r.t == nil || !r.t.Failed() {
+		return
+	}
+	msg := "the test was failed on its *testing.T (t.Error, t.Fatal or an assertion) by this instant"
+	if where != "" {
+		msg = "the test called t.FailNow (t.Fatal, require) at " + where
+	}
+	r.noteFailure(msg + "; the message is in the test's output")
+}
+
+// failNowSite returns the caller of testing's FailNow on the stack of a
+// goroutine that is unwinding from it, or "".
+func failNowSite() string {
+	pc := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
+	seen := false
+	for {
+		f, more := frames.Next()
+		switch {
+		case strings.HasPrefix(f.Function, "testing.") && strings.HasSuffix(f.Function, ".FailNow"):
+			seen = true
+		case seen && !strings.HasPrefix(f.Function, "testing.") && !strings.HasPrefix(f.Function, "runtime.") &&
+			!strings.HasPrefix(f.Function, "github.com/stretchr/testify/"):
+			return fmt.Sprintf("%s (%s:%d)", f.Function, filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
 }
 
 // parkIfAbandoned stops a goroutine of a test that a guard has finished:
@@ -349,5 +405,17 @@ func (r *run) abandon(msg string, dump string) {
 		r.dumps = append(r.dumps, dump)
 	}
 	r.mu.Unlock()
+	r.failNoted.Store(true)
+	r.rec.Record(dlog.Entry{At: r.virtualNow(), Server: "test", Topic: dlog.Test, Msg: "FAIL: " + msg})
 	r.abandoned.Store(true)
+}
+
+// virtualNow is the test's clock as seen from the calling goroutine: the
+// bubble's time inside it, the last heartbeat's outside it (a guard on the
+// outer goroutine), where time.Now is the wall clock.
+func (r *run) virtualNow() time.Time {
+	if !r.virtual || currentBubble() == int(r.bubbleID.Load()) {
+		return time.Now()
+	}
+	return time.Unix(0, r.startNs.Load()+r.vnow.Load())
 }

@@ -36,6 +36,7 @@ func (r *run) heartbeat(stop <-chan struct{}, done chan<- struct{}) {
 			return
 		case now := <-tk.C:
 			r.parkIfAbandoned()
+			r.noticeUnrecordedFailure("")
 			r.vnow.Store(int64(now.Sub(r.start)))
 			r.beats.Add(1)
 			if dl := r.deadline.Load(); dl != 0 && now.UnixNano() >= dl {

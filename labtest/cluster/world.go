@@ -87,10 +87,11 @@ func Run(t *testing.T, b Budget, body func(w *World), opts ...labtest.Option) {
 // T returns the test (see labtest.H.T).
 func (w *World) T() *testing.T { return w.H.T() }
 
-// Fatalf fails the test and stops the body. Test goroutine only.
+// Fatalf fails the test and stops the body; the message also lands in the
+// timeline (labtest.H.Fatalf). Test goroutine only.
 func (w *World) Fatalf(format string, args ...any) {
 	w.T().Helper()
-	w.T().Fatalf(format, args...)
+	w.H.Fatalf(format, args...)
 }
 
 // Logf logs on the test.
