@@ -91,6 +91,7 @@
 //	-strict         goroutines alive after teardown fail the test (RAFTLAB_STRICT=1)
 //	-stall D        real time the virtual clock may stand still (RAFTLAB_STALL); default 15s
 //	-vtime-limit D  default virtual-time limit of a body (RAFTLAB_VTIME_LIMIT); default 120s
+//	-replay-check   after a failure, run its seed again and say whether it reproduced (RAFTLAB_REPLAY_CHECK); default on
 //
 // A failed test prints its seed and one command that replays it, e.g.
 //
@@ -105,6 +106,24 @@
 // directory; a later failure with the same test and seed never overwrites
 // it, but writes <Test>-seed<S>.2.log (then .3, ...), and its artifacts
 // carry the same counter (<Test>-seed<S>.2-<name>).
+//
+// # Replay check
+//
+// A failure in virtual time is followed by a replay check: the harness
+// runs the printed rerun line once more, in a fresh process of the same
+// test binary (which runs exactly what the rerun line will, and keeps the
+// replay's own messages out of the test's output), and says in the
+// output and at the top of the timeline file whether it reproduced. Two
+// runs fail the same way when their first failure messages have the same
+// first line, once addresses, goroutine numbers, clock readings and the
+// runs' file names are blanked out, and were noted at the same virtual
+// instant. When the failure did not reproduce, the harness names the
+// usual causes (randomness the seed does not control, map order, races)
+// and the fix (peers[me].Rand()), shows the first line where the two
+// timelines differ and keeps the replay's timeline beside the first as
+// <stem>.replay.log. Failures from the stall watchdog, which watches real
+// time, are not replayed. -replay-check=false (RAFTLAB_REPLAY_CHECK=0)
+// turns the check off, e.g. for graders who only want verdicts.
 //
 // The harness sees the failures reported through it: h.Errorf, h.Fatalf,
 // h.Report, the cluster layer's Fatalf, and its own guards. A failure

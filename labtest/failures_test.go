@@ -11,12 +11,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// timelineOf reads the timeline file whose path the failed helper printed.
-func timelineOf(t *testing.T, out string) string {
+// timelinePath is the timeline file whose path the failed helper printed.
+func timelinePath(t *testing.T, out string) string {
 	t.Helper()
 	m := regexp.MustCompile(`labtest: timeline of this run: (\S+)`).FindStringSubmatch(out)
 	require.NotNil(t, m, "the output names no timeline file")
-	data, err := os.ReadFile(m[1])
+	return m[1]
+}
+
+// timelineOf reads the timeline file whose path the failed helper printed.
+func timelineOf(t *testing.T, out string) string {
+	t.Helper()
+	data, err := os.ReadFile(timelinePath(t, out))
 	require.NoError(t, err)
 	return string(data)
 }

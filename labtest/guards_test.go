@@ -40,7 +40,9 @@ func runHelper(t *testing.T, pattern string, args ...string) (string, time.Durat
 // runHelperEnv is runHelper with extra environment variables (KEY=value).
 func runHelperEnv(t *testing.T, env []string, pattern string, args ...string) (string, time.Duration) {
 	t.Helper()
-	argv := append([]string{"-test.run", pattern, "-test.v", "-stall", "2s", "-logdir", t.TempDir()}, args...)
+	// The replay check is off unless a test asks for it: it would run each
+	// failing helper twice.
+	argv := append([]string{"-test.run", pattern, "-test.v", "-stall", "2s", "-logdir", t.TempDir(), "-replay-check=false"}, args...)
 	// A guard that fails to fire must fail this test, not hang the package.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -69,22 +69,26 @@ type run struct {
 	bubbleID  atomic.Int64
 	vnow      atomic.Int64 // virtual time since start at the last heartbeat
 
-	beats     atomic.Uint64 // heartbeat ticks, the stall watchdog's view of the clock
-	deadline  atomic.Int64  // UnixNano on the body's clock; 0 means none
-	phase     atomic.Value  // string: "body" or "teardown"
-	paused    atomic.Int32
-	abandoned atomic.Bool
-	doneSent  atomic.Bool
-	failNoted atomic.Bool // a failure message is in failures
+	beats         atomic.Uint64 // heartbeat ticks, the stall watchdog's view of the clock
+	deadline      atomic.Int64  // UnixNano on the body's clock; 0 means none
+	phase         atomic.Value  // string: "body" or "teardown"
+	paused        atomic.Int32
+	abandoned     atomic.Bool
+	realTimeGuard atomic.Bool // a guard on real time (the stall watchdog) ended the test
+	doneSent      atomic.Bool
+	failNoted     atomic.Bool // a failure message is in failures
+
+	realStart time.Time // on the wall clock, for the replay's time limit
 
 	stemMu sync.Mutex
 	stem   string // see fileStem
 
-	mu        sync.Mutex
-	teardowns []func()
-	drains    []func(stop <-chan struct{})
-	failures  []string // failure messages in the order noted, for the timeline file
-	dumps     []string // raw goroutine dumps taken by guards
+	mu          sync.Mutex
+	teardowns   []func()
+	drains      []func(stop <-chan struct{})
+	failures    []string      // failure messages in the order noted, for the timeline file
+	firstFailAt time.Duration // when the first was noted, since the start
+	dumps       []string      // raw goroutine dumps taken by guards
 }
 
 type eventKind int
@@ -172,6 +176,7 @@ type rootResult struct {
 // to give up on a bubble that will never end.
 func (r *run) execute(body func(h *H)) {
 	r.outer.Helper()
+	r.realStart = time.Now()
 	rootDone := make(chan rootResult, 1)
 	go func() {
 		pprof.SetGoroutineLabels(r.ctx)
@@ -331,12 +336,24 @@ func (r *run) fail(format string, args ...any) {
 // first entry the replay check compares. It parks a goroutine of a test a
 // guard has finished, which must not report any more.
 func (r *run) noteFailure(msg string) {
+	r.recordFailure(msg, "", time.Now())
+	r.parkIfAbandoned()
+}
+
+// recordFailure adds a failure, and the goroutine dump that explains it,
+// to what the timeline file and the replay check will say.
+func (r *run) recordFailure(msg, dump string, at time.Time) {
 	r.mu.Lock()
+	if len(r.failures) == 0 {
+		r.firstFailAt = at.Sub(time.Unix(0, r.startNs.Load()))
+	}
 	r.failures = append(r.failures, msg)
+	if dump != "" {
+		r.dumps = append(r.dumps, dump)
+	}
 	r.mu.Unlock()
 	r.failNoted.Store(true)
-	r.rec.Record(dlog.Entry{At: time.Now(), Server: "test", Topic: dlog.Test, Msg: "FAIL: " + msg})
-	r.parkIfAbandoned()
+	r.rec.Record(dlog.Entry{At: at, Server: "test", Topic: dlog.Test, Msg: "FAIL: " + msg})
 }
 
 // noticeUnrecordedFailure puts into the timeline a failure that the body
@@ -399,14 +416,7 @@ func (s recordSink) Record(e dlog.Entry) {
 // goroutines must not touch the test, and the heartbeat freezes the bubble
 // the next time it runs.
 func (r *run) abandon(msg string, dump string) {
-	r.mu.Lock()
-	r.failures = append(r.failures, msg)
-	if dump != "" {
-		r.dumps = append(r.dumps, dump)
-	}
-	r.mu.Unlock()
-	r.failNoted.Store(true)
-	r.rec.Record(dlog.Entry{At: r.virtualNow(), Server: "test", Topic: dlog.Test, Msg: "FAIL: " + msg})
+	r.recordFailure(msg, dump, r.virtualNow())
 	r.abandoned.Store(true)
 }
 

@@ -35,6 +35,7 @@ func (r *run) stalled(frozen time.Duration) {
 	b.WriteString("Goroutines of this test, by server:\n")
 	b.WriteString(describe(gs, true))
 	msg := b.String()
+	r.realTimeGuard.Store(true)
 	r.abandon(msg, rawStacks(gs))
 	r.outer.Error(msg)
 }
