@@ -172,8 +172,30 @@
 // on keeps running in the background.
 //
 // Panics in the body, in OnTeardown functions and in goroutines started
-// with H.Go become test failures. A panic in a goroutine a server started
-// itself still ends the test binary, as any unrecovered panic does; its
-// trace carries the labels labtest="<test> #<n> seed=<seed>" and
-// server=<id>, so the seed of the crashed test is still known.
+// with H.Go become test failures.
+//
+// # Crashes
+//
+// A panic in a goroutine a server started itself still ends the test
+// binary, as any unrecovered panic does, before testing can print a FAIL
+// line. Its trace carries the labels labtest="<test> #<n> seed=<seed>" and
+// server=<id>, and the crash watch makes the death leave the trail of a
+// failure. At its first Run a process makes a crash record in the log
+// directory (crashwatch-<pid>.log) the runtime's crash output
+// (runtime/debug.SetCrashOutput), so the runtime itself writes the fatal
+// panic there as it dies, and the harness adds a line for each run it
+// starts (test, seed, bubble, rerun line) and ends. A monitor process (the
+// test binary started again in a mode that only waits) holds the other end
+// of a pipe from the test process; when that process ends, the monitor
+// reads the record. Without a crash it removes it; with one it writes the
+// crashed test's timeline file (<Test>-seed<S>.log, header CRASH) with the
+// seed, the rerun line and the crash report, and prints the test, the seed,
+// the rerun line and the file's path on the binary's standard error, right
+// under the panic. The crashed test is the one named by the labels (or the
+// bubble) of the goroutine that panicked, else every test still running.
+// The design puts the panic on disk without relying on anything in the
+// dying process, and does the rest in a process that is still alive. Where
+// no monitor can be started, the record stays behind, describing itself,
+// and the next process to watch the same directory turns it into the
+// timeline file and says so.
 package labtest

@@ -351,14 +351,6 @@ func TestGuardHelperServerPanic(t *testing.T) {
 	}, WithSeed(99))
 }
 
-// A panic in a goroutine the harness did not start ends the binary, as in
-// any Go program; its trace still names the test, the seed and the server.
-func TestServerPanicTraceNamesTestAndSeed(t *testing.T) {
-	out, _ := runHelper(t, "^TestGuardHelperServerPanic$")
-	assert.Contains(t, out, "index out of range")
-	assert.Contains(t, out, `"labtest": "TestGuardHelperServerPanic #1 seed=99"`)
-	assert.Contains(t, out, `"server": "9"`)
-}
 
 func TestGuardHelperCleanupDeadlock(t *testing.T) {
 	helperOnly(t)

@@ -23,6 +23,7 @@ import (
 func (r *run) finish() {
 	r.outer.Helper()
 	r.exit()
+	watch.end(r)
 	failed := r.outer.Failed()
 	var verdict *replayVerdict
 	var tl timelineData

@@ -118,6 +118,7 @@ func Run(t *testing.T, body func(h *H), opts ...Option) {
 	if r.set.topicsErr != nil {
 		t.Fatalf("labtest: -log-topics: %v", r.set.topicsErr)
 	}
+	startCrashWatch(r.logDir())
 	r.execute(body)
 }
 
@@ -308,6 +309,7 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 			}
 		}()
 		seedGlobalRand(r.seed)
+		watch.begin(r)
 		body(h)
 		returned = true
 	}
