@@ -452,7 +452,9 @@ func TestLongComputePausesTheWatchdog(t *testing.T) {
 	out, _ := runHelper(t, "^TestGuardHelper(LongCompute|ComputeUnannounced)$")
 	assert.Contains(t, out, "--- PASS: TestGuardHelperLongCompute")
 	assert.Contains(t, out, "--- FAIL: TestGuardHelperComputeUnannounced")
-	assert.Contains(t, out, "virtual time has not advanced for 1s of real time")
+	// The real time it reports depends on the machine's load; the limit
+	// does not.
+	assert.Contains(t, out, "labtest: stall watchdog: virtual time has not advanced for ")
 }
 
 // applierServer sends on applyCh until killed, like a Raft applier; after
