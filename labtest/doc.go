@@ -143,7 +143,24 @@
 // that is running), a lock held across a sleep, RPC or channel operation
 // (goroutines blocked in sync.Mutex.Lock, which is not a durable wait), or
 // a non-durable wait (a channel created outside the bubble, e.g. at package
-// init).
+// init). Two looks at the goroutines, half a second apart, that show the
+// clock can never move again (nothing can run, and something waits for a
+// lock or on a channel nothing in the test can release) end the test after
+// about a second and a half instead. Once a test of the process has
+// stalled, the code under test is known to stall, and later stalls are
+// declared after one second: a submission that holds a lock across a sleep
+// fails each test in a second or two, not in -stall each, and its suite
+// ends well within go test's timeout.
+//
+// The same watchdog catches a livelock: a clock that moves, but by less
+// than 0.3 s over 5 s of real time, while the servers keep making RPCs (a
+// loop that sleeps a few nanoseconds). It looks at the goroutines five
+// times, names the busiest places and fails the test. A correct test runs
+// dozens of times faster than real time, even under -race on a loaded
+// machine. H.LimitRPCs sets an RPC limit checked at every heartbeat (in
+// virtual time, so a seed hits it at the same instant every run); the
+// cluster layer sets it to twice a test's RPC budget, which stops a server
+// that resends at once without end within moments.
 //
 // The virtual-time limit (120 s by default) fails a body that does not
 // finish, with the same dump. A deadlocked body, where every goroutine

@@ -351,7 +351,6 @@ func TestGuardHelperServerPanic(t *testing.T) {
 	}, WithSeed(99))
 }
 
-
 func TestGuardHelperCleanupDeadlock(t *testing.T) {
 	helperOnly(t)
 	Run(t, func(h *H) {

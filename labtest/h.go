@@ -140,6 +140,21 @@ func (h *H) Go(name string, f func()) {
 // When the limit passes the test fails with a dump of its goroutines.
 func (h *H) SetVirtualTimeLimit(d time.Duration) { h.r.setLimit(d) }
 
+// LimitRPCs fails the test, with a dump of its goroutines, as soon as the
+// network has carried more than n calls from now on (checked at every
+// heartbeat tick, 100ms of virtual time); n <= 0 lifts the limit. reason
+// says where the limit comes from, for the message. It turns a server
+// that resends without end into a failure within moments of virtual time,
+// instead of one at the end of a long test.
+func (h *H) LimitRPCs(n int, reason string) {
+	if n <= 0 {
+		h.r.rpcLimit.Store(nil)
+		return
+	}
+	base := h.r.net.GetTotalCount()
+	h.r.rpcLimit.Store(&rpcLimit{max: base + n, n: n, since: time.Since(h.r.start), reason: reason})
+}
+
 // LongCompute runs f, a computation that takes real time but no virtual
 // time (a linearizability check of a long history), with the stall
 // watchdog paused, so that it is not mistaken for a busy loop. In virtual

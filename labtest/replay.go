@@ -117,11 +117,15 @@ func (r *run) replayCheck(mine []string, took time.Duration) replayVerdict {
 		exe = os.Args[0]
 	}
 	limit := 2*took + time.Minute
+	stall := r.stall
+	if stallSeen.Load() && fastStall < stall {
+		stall = fastStall // the code under test is known to stall
+	}
 	args := []string{
 		"-test.run", runPattern(r.name), "-test.count", "1", "-test.timeout", (limit + 10*time.Second).String(),
 		"-seed", strconv.FormatUint(r.seed, 10), "-logdir", dir, "-logs",
 		"-log-topics", strings.ReplaceAll(r.set.topics.String(), "|", ","),
-		"-strict=" + strconv.FormatBool(r.strict), "-stall", r.stall.String(),
+		"-strict=" + strconv.FormatBool(r.strict), "-stall", stall.String(),
 		"-vtime-limit", r.set.vlimit.String(), "-replay-check=false",
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), limit)

@@ -69,9 +69,11 @@ type run struct {
 	bubbleID  atomic.Int64
 	vnow      atomic.Int64 // virtual time since start at the last heartbeat
 
-	beats         atomic.Uint64 // heartbeat ticks, the stall watchdog's view of the clock
-	deadline      atomic.Int64  // UnixNano on the body's clock; 0 means none
-	phase         atomic.Value  // string: "body" or "teardown"
+	beats         atomic.Uint64            // heartbeat ticks, the stall watchdog's view of the clock
+	records       atomic.Uint64            // log lines of the servers and the network, the watchdog's view of activity
+	deadline      atomic.Int64             // UnixNano on the body's clock; 0 means none
+	rpcLimit      atomic.Pointer[rpcLimit] // set by H.LimitRPCs
+	phase         atomic.Value             // string: "body" or "teardown"
 	paused        atomic.Int32
 	abandoned     atomic.Bool
 	realTimeGuard atomic.Bool // a guard on real time (the stall watchdog) ended the test
@@ -198,9 +200,9 @@ func (r *run) execute(body func(h *H)) {
 		res.returned = true
 	}()
 
-	poll := time.NewTicker(200 * time.Millisecond)
+	poll := time.NewTicker(pollEvery)
 	defer poll.Stop()
-	lastBeat, lastChange := r.beats.Load(), time.Now()
+	wd := newWatchdog(r, time.Now())
 	for {
 		select {
 		case res := <-rootDone:
@@ -224,13 +226,7 @@ func (r *run) execute(body func(h *H)) {
 			r.propagateSkip()
 			return
 		case now := <-poll.C:
-			b := r.beats.Load()
-			if !r.virtual || r.paused.Load() > 0 || b != lastBeat {
-				lastBeat, lastChange = b, now
-				continue
-			}
-			if r.stall > 0 && now.Sub(lastChange) >= r.stall {
-				r.stalled(now.Sub(lastChange))
+			if wd.poll(now) {
 				r.finish()
 				return
 			}
@@ -411,6 +407,7 @@ type recordSink struct{ r *run }
 
 func (s recordSink) Record(e dlog.Entry) {
 	s.r.parkIfAbandoned()
+	s.r.records.Add(1)
 	s.r.rec.Record(e)
 }
 
