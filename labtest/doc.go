@@ -88,7 +88,7 @@
 //	-logs           write the timeline file of every test, not only failed ones (RAFTLAB_LOGS=1)
 //	-logdir D       where timeline files go (RAFTLAB_LOGDIR); default <module>/testlogs
 //	-log-topics T   dlog topics to record, e.g. election,log (RAFTLAB_LOG_TOPICS); default all
-//	-strict         goroutines alive after teardown fail the test (RAFTLAB_STRICT=1)
+//	-strict         the binary's first test whose goroutines outlive teardown fails (RAFTLAB_STRICT=1)
 //	-stall D        real time the virtual clock may stand still (RAFTLAB_STALL); default 15s
 //	-vtime-limit D  default virtual-time limit of a body (RAFTLAB_VTIME_LIMIT); default 120s
 //	-replay-check   after a failure, run its seed again and say whether it reproduced (RAFTLAB_REPLAY_CHECK); default on
@@ -175,7 +175,13 @@
 // of 30 virtual seconds), teardown runs the OnTeardown functions, cleans up
 // the network, waits a virtual grace period (2 s) while draining the
 // channels given to Drain, and lists the goroutines still alive by server
-// and function: a warning, or a failure with -strict.
+// and function. The leaks of a binary count as one finding, since the same
+// flaw (an applier left in Cond.Wait after Kill) leaks in every test: the
+// first is told once on standard error, shown by go test even without -v
+// (in a package's directory, with -json, or when the package fails), with
+// the usual cause and its fix, and every leaking test logs its own list.
+// With -strict the first test that leaks fails, naming the leak, and later
+// ones only log: one clear failure, not one per test.
 //
 // A test a guard gives up on is failed and left behind: its bubble is
 // frozen (the harness's heartbeat, and any goroutine of the test that logs,

@@ -249,7 +249,7 @@ func TestDeadlockReported(t *testing.T) {
 
 func TestLeakReport(t *testing.T) {
 	out, took := runHelper(t, "^TestGuardHelper(Leak|ZAfter)$")
-	assert.Contains(t, out, "warning (-strict makes this a failure)")
+	assert.Contains(t, out, "warning (-strict makes the binary's first leak a failure)")
 	assert.Contains(t, out, "still alive 2s (virtual) after teardown")
 	assert.Contains(t, out, "server 6:")
 	assert.Contains(t, out, "startLeakyServer")
@@ -263,6 +263,58 @@ func TestLeakReport(t *testing.T) {
 	assert.Contains(t, out, "--- FAIL: TestGuardHelperLeak")
 	assert.NotContains(t, out, "warning (-strict")
 	assert.Contains(t, out, "LATER TEST RAN")
+}
+
+func TestGuardHelperLeakAgain(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		startLeakyServer(h, "6")
+		time.Sleep(time.Second)
+	})
+}
+
+// The leaks of a binary are one finding: said once on standard error, with
+// the usual cause and the fix, and with -strict one failure, of the first
+// test that leaks.
+func TestLeaksAreOneFindingPerBinary(t *testing.T) {
+	out, _ := runHelper(t, "^TestGuardHelperLeak(Again)?$")
+	assert.Equal(t, 1, strings.Count(out, "labtest: warning: goroutines of TestGuardHelperLeak are still alive after Kill:"))
+	assert.Regexp(t, `\n  server 6: raftlab/labtest\.\S*startLeakyServer\S* \[sleep\]  \S+guards_test.go:\d+\n`, out)
+	assert.Contains(t, out, "Usual cause: a loop that sleeps and never checks whether the server was killed. Fix: check rf.killed()")
+	assert.Contains(t, out, "--- PASS: TestGuardHelperLeak ")
+	assert.Contains(t, out, "--- PASS: TestGuardHelperLeakAgain")
+
+	out, _ = runHelper(t, "^TestGuardHelperLeak(Again)?$", "-strict")
+	assert.Contains(t, out, "--- FAIL: TestGuardHelperLeak ")
+	assert.Contains(t, out, "This is the first test of this binary whose goroutines outlive Kill; with -strict it fails")
+	assert.Contains(t, out, "--- PASS: TestGuardHelperLeakAgain", "later leaks do not fail again")
+	assert.Contains(t, out, "warning (-strict failed the binary's first leaking test, TestGuardHelperLeak, already)")
+}
+
+// An applier waiting on a sync.Cond nobody signals after Kill: the classic
+// leak, named with its fix.
+func TestGuardHelperCondLeak(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		var mu sync.Mutex
+		cond := sync.NewCond(&mu)
+		h.StartServer("0", func() {
+			go func() { // an applier that waits for entries to apply
+				mu.Lock()
+				defer mu.Unlock()
+				for {
+					cond.Wait()
+				}
+			}()
+		})
+		time.Sleep(time.Second)
+	})
+}
+
+func TestCondLeakNamesItsFix(t *testing.T) {
+	out, _ := runHelper(t, "^TestGuardHelperCondLeak$")
+	assert.Contains(t, out, "[sync.Cond.Wait]")
+	assert.Contains(t, out, "Fix: in Kill, after setting the killed flag, call Broadcast on the Cond")
 }
 
 func TestLeakThatNeverBlocks(t *testing.T) {
