@@ -43,7 +43,9 @@
 // h.Net() the seeded labrpc network (cleaned up at teardown; its misuse
 // errors and labgob's findings fail the test), h.Logger(name) a dlog logger
 // into the test's timeline, h.Action(...) a line of the timeline for what
-// the test does (partition, crash, restart), h.SetVirtualTimeLimit(d) the
+// the test does (partition, crash, restart), h.OnFinalState(name, f) a
+// server's state for the end of the timeline file (the cluster layer
+// registers each Raft's term and role), h.SetVirtualTimeLimit(d) the
 // per-test limit, h.LongCompute(f) a CPU-heavy step (a linearizability
 // check) during which the stall watchdog looks away.
 //
@@ -100,8 +102,9 @@
 // and writes its timeline file: the seed and the rerun line at the top,
 // the failure messages in the order noted, then the log lines of the
 // servers (dlog), the harness's actions, the failures and the network's
-// trace, merged in virtual-time order, and the goroutine stacks any guard
-// took. Other files of the run (a linearizability picture) go beside it, at
+// trace (with each call's args and reply while the network topic is
+// logged), merged in virtual-time order, the goroutine stacks any guard
+// took and, last, each server's final state (H.OnFinalState). Other files of the run (a linearizability picture) go beside it, at
 // h.ArtifactPath(name). The file is <Test>-seed<S>.log under the log
 // directory; a later failure with the same test and seed never overwrites
 // it, but writes <Test>-seed<S>.2.log (then .3, ...), and its artifacts

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,4 +128,27 @@ func dirNames(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+func TestGuardHelperFinalState(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		var stuck sync.Mutex
+		stuck.Lock() // held for good, as by a goroutine a guard froze
+		h.OnFinalState("server a", func() string { return "term 7, leader\nlog: 12 entries" })
+		h.OnFinalState("server b", func() string { stuck.Lock(); return "unreachable" })
+		h.OnFinalState("server c", func() string { panic("state reader bug") })
+		h.Fatalf("checker: made up for the test")
+	})
+}
+
+// The timeline ends with each server's final state, as the lab describes
+// it; a description that blocks or panics does not hold up the file.
+func TestTimelineEndsWithFinalStates(t *testing.T) {
+	out, _ := runHelper(t, "^TestGuardHelperFinalState$")
+	text := timelineOf(t, out)
+	assert.True(t, strings.HasSuffix(text, "\n# final state (after teardown):\n"+
+		"## server a:\nterm 7, leader\nlog: 12 entries\n"+
+		"## server b:\n(did not return within 500ms: a lock it takes is held by a goroutine of the test that a guard froze)\n"+
+		"## server c:\n(the state function panicked: state reader bug)\n"), text)
 }

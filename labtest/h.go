@@ -118,6 +118,19 @@ func (h *H) OnTeardown(f func()) {
 	h.r.mu.Unlock()
 }
 
+// OnFinalState registers f, which describes a server's state (its term,
+// role, log, what it applied), to be called when the test's timeline file
+// is written: its output ends the file, under name. It runs after teardown,
+// outside the test's bubble, so f may read state under the server's locks
+// but must not use the server's channels; a call that has not returned
+// within half a second (its lock is held by a goroutine a guard froze) is
+// left behind and said so.
+func (h *H) OnFinalState(name string, f func() string) {
+	h.r.mu.Lock()
+	h.r.finalStates = append(h.r.finalStates, finalState{name, f})
+	h.r.mu.Unlock()
+}
+
 // Go runs f on a new goroutine of the test, labelled helper=name. A panic in
 // f fails the test with its stack instead of crashing the test binary.
 // Report problems from f with h.T().Errorf (FailNow would only end f).

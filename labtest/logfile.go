@@ -128,6 +128,7 @@ func (r *run) writeLog(failed bool, tl timelineData, verdict *replayVerdict) (st
 			fmt.Fprintln(w, d)
 		}
 	}
+	r.writeFinalStates(w)
 	if err := w.Flush(); err != nil {
 		f.Close()
 		return "", err
@@ -183,4 +184,57 @@ func (tl timelineData) texts() []string {
 		out[i] = l.text
 	}
 	return out
+}
+
+// finalState is a state dumper registered with H.OnFinalState.
+type finalState struct {
+	name string
+	f    func() string
+}
+
+// finalStateWait bounds the wait for the state dumpers, which run at once.
+const finalStateWait = 500 * time.Millisecond
+
+// writeFinalStates ends the timeline with each server's final state.
+func (r *run) writeFinalStates(w io.Writer) {
+	r.mu.Lock()
+	fs := append([]finalState(nil), r.finalStates...)
+	r.mu.Unlock()
+	if len(fs) == 0 {
+		return
+	}
+	out := make([]chan string, len(fs))
+	for i, f := range fs {
+		out[i] = make(chan string, 1)
+		go func() {
+			defer func() {
+				if p := recover(); p != nil {
+					out[i] <- fmt.Sprintf("(the state function panicked: %v)", p)
+				}
+			}()
+			out[i] <- f.f()
+		}()
+	}
+	fmt.Fprintf(w, "\n# final state (after teardown):\n")
+	deadline := time.NewTimer(finalStateWait)
+	defer deadline.Stop()
+	expired := false
+	for i, f := range fs {
+		var text string
+		if !expired {
+			select {
+			case text = <-out[i]:
+			case <-deadline.C:
+				expired = true
+			}
+		}
+		if expired {
+			select {
+			case text = <-out[i]:
+			default:
+				text = fmt.Sprintf("(did not return within %v: a lock it takes is held by a goroutine of the test that a guard froze)", finalStateWait)
+			}
+		}
+		fmt.Fprintf(w, "## %s:\n%s\n", f.name, strings.TrimRight(text, "\n"))
+	}
 }

@@ -86,6 +86,7 @@ type run struct {
 	stem   string // see fileStem
 
 	mu          sync.Mutex
+	finalStates []finalState
 	teardowns   []func()
 	drains      []func(stop <-chan struct{})
 	failures    []string      // failure messages in the order noted, for the timeline file
