@@ -147,7 +147,7 @@ func TestGuardHelperFinalState(t *testing.T) {
 func TestTimelineEndsWithFinalStates(t *testing.T) {
 	out, _ := runHelper(t, "^TestGuardHelperFinalState$")
 	text := timelineOf(t, out)
-	assert.True(t, strings.HasSuffix(text, "\n# final state (after teardown):\n"+
+	assert.True(t, strings.HasSuffix(text, "\n# final state of the servers:\n"+
 		"## server a:\nterm 7, leader\nlog: 12 entries\n"+
 		"## server b:\n(did not return within 500ms: a lock it takes is held by a goroutine of the test that a guard froze)\n"+
 		"## server c:\n(the state function panicked: state reader bug)\n"), text)

@@ -193,7 +193,12 @@ type finalState struct {
 }
 
 // finalStateWait bounds the wait for the state dumpers, which run at once.
-const finalStateWait = 500 * time.Millisecond
+// After a guard froze the test, a lock a dumper needs is likely held for
+// good, and waiting longer would only slow a suite whose every test stalls.
+const (
+	finalStateWait       = 500 * time.Millisecond
+	finalStateWaitFrozen = 50 * time.Millisecond
+)
 
 // writeFinalStates ends the timeline with each server's final state.
 func (r *run) writeFinalStates(w io.Writer) {
@@ -215,8 +220,12 @@ func (r *run) writeFinalStates(w io.Writer) {
 			out[i] <- f.f()
 		}()
 	}
-	fmt.Fprintf(w, "\n# final state (after teardown):\n")
-	deadline := time.NewTimer(finalStateWait)
+	fmt.Fprintf(w, "\n# final state of the servers:\n")
+	wait := finalStateWait
+	if r.abandoned.Load() {
+		wait = finalStateWaitFrozen
+	}
+	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	expired := false
 	for i, f := range fs {
@@ -232,7 +241,7 @@ func (r *run) writeFinalStates(w io.Writer) {
 			select {
 			case text = <-out[i]:
 			default:
-				text = fmt.Sprintf("(did not return within %v: a lock it takes is held by a goroutine of the test that a guard froze)", finalStateWait)
+				text = fmt.Sprintf("(did not return within %v: a lock it takes is held by a goroutine of the test that a guard froze)", wait)
 			}
 		}
 		fmt.Fprintf(w, "## %s:\n%s\n", f.name, strings.TrimRight(text, "\n"))

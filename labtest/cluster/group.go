@@ -90,14 +90,17 @@ func NewGroup[S any](w *World, spec GroupSpec[S]) *Group[S] {
 // finalState describes server i's last incarnation for the timeline.
 func (g *Group[S]) finalState(i int) string {
 	g.mu.Lock()
-	inc, up, s := g.incs[i], g.upAtEnd[i], g.last[i]
+	inc, s := g.incs[i], g.last[i]
+	how := "crashed by the test"
+	switch {
+	case g.alive[i]: // a guard ended the test before teardown
+		s, how = g.servers[i], "up when the test was stopped"
+	case g.upAtEnd[i]:
+		how = "up until teardown"
+	}
 	g.mu.Unlock()
 	if inc == nil {
 		return "never started"
-	}
-	how := "up until teardown"
-	if !up {
-		how = "crashed by the test"
 	}
 	var state string
 	if g.spec.State != nil {
