@@ -91,7 +91,7 @@
 //	-logdir D       where timeline files go (RAFTLAB_LOGDIR); default <module>/testlogs
 //	-log-topics T   dlog topics to record, e.g. election,log (RAFTLAB_LOG_TOPICS); default all
 //	-strict         the binary's first test whose goroutines outlive teardown fails (RAFTLAB_STRICT=1)
-//	-stall D        real time the virtual clock may stand still (RAFTLAB_STALL); default 15s
+//	-stall D        real time the virtual clock may stand still (RAFTLAB_STALL); default 15s, 1s after a first stall
 //	-vtime-limit D  default virtual-time limit of a body (RAFTLAB_VTIME_LIMIT); default 120s
 //	-replay-check   after a failure, run its seed again and say whether it reproduced (RAFTLAB_REPLAY_CHECK); default on
 //
@@ -104,11 +104,20 @@
 // servers (dlog), the harness's actions, the failures and the network's
 // trace (with each call's args and reply while the network topic is
 // logged), merged in virtual-time order, the goroutine stacks any guard
-// took and, last, each server's final state (H.OnFinalState). Other files of the run (a linearizability picture) go beside it, at
+// took and, last, each server's final state (H.OnFinalState). Other files
+// of the run (a linearizability picture) go beside it, at
 // h.ArtifactPath(name). The file is <Test>-seed<S>.log under the log
 // directory; a later failure with the same test and seed never overwrites
 // it, but writes <Test>-seed<S>.2.log (then .3, ...), and its artifacts
 // carry the same counter (<Test>-seed<S>.2-<name>).
+//
+// The harness sees the failures reported through it: h.Errorf, h.Fatalf,
+// h.Report, the cluster layer's Fatalf, and its own guards. A failure
+// reported straight on h.T() (t.Errorf, testify's assert and require) is
+// printed by testing as usual, but the harness cannot read its message:
+// the timeline then only says at which heartbeat it noticed the test had
+// failed, and where the body called FailNow. Prefer h.Errorf and h.Fatalf
+// for failures that a reader of the timeline should see.
 //
 // # Replay check
 //
@@ -125,16 +134,9 @@
 // and the fix (peers[me].Rand()), shows the first line where the two
 // timelines differ and keeps the replay's timeline beside the first as
 // <stem>.replay.log. Failures from the stall watchdog, which watches real
-// time, are not replayed. -replay-check=false (RAFTLAB_REPLAY_CHECK=0)
-// turns the check off, e.g. for graders who only want verdicts.
-//
-// The harness sees the failures reported through it: h.Errorf, h.Fatalf,
-// h.Report, the cluster layer's Fatalf, and its own guards. A failure
-// reported straight on h.T() (t.Errorf, testify's assert and require) is
-// printed by testing as usual, but the harness cannot read its message:
-// the timeline then only says at which heartbeat it noticed the test had
-// failed, and where the body called FailNow. Prefer h.Errorf and h.Fatalf
-// for failures that a reader of the timeline should see.
+// time, are not replayed. A replay costs about as much as the failed test
+// itself; -replay-check=false (RAFTLAB_REPLAY_CHECK=0) turns the check
+// off, e.g. for graders who only want verdicts.
 //
 // # Guards
 //
