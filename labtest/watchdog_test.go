@@ -39,12 +39,12 @@ func TestGuardHelperBusyLoopAgain(t *testing.T) {
 // known to stall, the next is declared after a second, so a suite whose
 // every test stalls does not run into go test's timeout.
 func TestLaterStallsAreDeclaredFast(t *testing.T) {
-	out, _ := runHelper(t, "^TestGuardHelperBusyLoop(Again)?$", "-stall", "3s")
+	out, _ := runHelper(t, "^TestGuardHelperBusyLoop(Again)?$", "-stall", "5s")
 	assert.Contains(t, out, "Diagnosis: busy loop")
 	first, again := testDuration(t, out, "TestGuardHelperBusyLoop"), testDuration(t, out, "TestGuardHelperBusyLoopAgain")
-	assert.GreaterOrEqual(t, first, 3*time.Second, "the first stall waits for -stall")
-	assert.Less(t, again, 2500*time.Millisecond, "a later stall is declared within a couple of seconds")
-	assert.Contains(t, out, "Declared after 1s instead of -stall 3s: a test of this binary has stalled already")
+	assert.GreaterOrEqual(t, first, 5*time.Second, "the first stall waits for -stall")
+	assert.Less(t, again, 4*time.Second, "a later stall is declared within a couple of seconds, not -stall")
+	assert.Contains(t, out, "Declared after 1s instead of -stall 5s: a test of this binary has stalled already")
 }
 
 // A lock held across a sleep, with a waiter for it, freezes the clock for
@@ -65,8 +65,8 @@ func TestGuardHelperCreepingClock(t *testing.T) {
 		end := dialEcho(h, "")
 		h.StartServer("c", func() {
 			go func() {
-				for { // polls with a sleep of a nanosecond: the clock creeps
-					time.Sleep(time.Nanosecond)
+				for { // polls with a sleep of nanoseconds: the clock creeps
+					time.Sleep(50 * time.Nanosecond)
 				}
 			}()
 			go func() {
@@ -84,7 +84,7 @@ func TestGuardHelperCreepingClock(t *testing.T) {
 // busiest places, instead of running for minutes.
 func TestCreepingClockIsALivelock(t *testing.T) {
 	out, took := runHelper(t, "^TestGuardHelperCreepingClock$", "-stall", "60s")
-	assert.Regexp(t, `labtest: livelock watchdog: in the last 2(\.\d)?s of real time virtual time advanced by less than 100ms`, out)
+	assert.Regexp(t, `labtest: livelock watchdog: in the last 2(\.\d)?s of real time virtual time advanced by less than [1-3]00ms`, out)
 	assert.Contains(t, out, "The busiest places (5 looks at the goroutines, 100ms apart):")
 	assert.Regexp(t, `server c: raftlab/labtest.TestGuardHelperCreepingClock.func1.1.1 .*watchdog_test.go:\d+  running in \d of 5 looks`, out)
 	assert.Contains(t, out, "RPCs made while the watchdog looked: echo.Echo")
