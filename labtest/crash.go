@@ -78,7 +78,7 @@ func startCrashWatch(dir string) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return
 		}
-		claimCrashRecords(dir)
+		claimCrashRecords(dir, os.Stderr)
 		path := filepath.Join(dir, fmt.Sprintf("crashwatch-%d.log", os.Getpid()))
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
@@ -145,13 +145,13 @@ func crashMonitor(path string) int {
 	// test binary to tidy up after it.
 	signal.Ignore(os.Interrupt, syscall.SIGQUIT)
 	io.Copy(io.Discard, os.Stdin)
-	reportCrashRecord(path, "the test binary crashed")
+	reportCrashRecord(path, "the test binary crashed", os.Stderr)
 	return 0
 }
 
-// claimCrashRecords reports the records that processes whose monitor did
-// not run left in dir, and removes those without a crash.
-func claimCrashRecords(dir string) {
+// claimCrashRecords reports, on w, the records that processes whose
+// monitor did not run left in dir, and removes those without a crash.
+func claimCrashRecords(dir string, w io.Writer) {
 	if runtime.GOOS == "windows" {
 		return // no cheap way to tell a dead process from a live one
 	}
@@ -166,7 +166,7 @@ func claimCrashRecords(dir string) {
 		if os.Rename(p, claimed) != nil {
 			continue
 		}
-		reportCrashRecord(claimed, fmt.Sprintf("an earlier test binary (pid %d) crashed", pid))
+		reportCrashRecord(claimed, fmt.Sprintf("an earlier test binary (pid %d) crashed", pid), w)
 	}
 }
 
@@ -184,9 +184,8 @@ type crashRun struct {
 }
 
 // reportCrashRecord turns the record at path into a timeline file of the
-// crashed test if it holds a crash, says so on standard error, and
-// removes the record.
-func reportCrashRecord(path, what string) {
+// crashed test if it holds a crash, says so on w, and removes the record.
+func reportCrashRecord(path, what string, w io.Writer) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return
@@ -210,7 +209,7 @@ func reportCrashRecord(path, what string) {
 			fmt.Fprintf(&b, "    crash report: %s\n", file)
 		}
 	}
-	os.Stderr.WriteString(b.String())
+	io.WriteString(w, b.String())
 }
 
 // parseCrashRecord splits a record into its runs (by id), the ids of those

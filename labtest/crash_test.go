@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -60,7 +61,10 @@ func TestLeftoverCrashRecordIsReported(t *testing.T) {
 	path := filepath.Join(dir, fmt.Sprintf("crashwatch-%d.log", dead.Process.Pid))
 	require.NoError(t, os.WriteFile(path, []byte(record), 0o644))
 
-	claimCrashRecords(dir)
+	var said strings.Builder
+	claimCrashRecords(dir, &said)
+	assert.Contains(t, said.String(), "labtest: an earlier test binary (pid "+strconv.Itoa(dead.Process.Pid)+") crashed while running TestB (seed 6): panic: boom\n"+
+		"    replay with:\n        go test ./x -run '^TestB$' -seed 6\n")
 	data, err := os.ReadFile(filepath.Join(dir, "TestB-seed6.log"))
 	require.NoError(t, err, "TestB's bubble is the panicking goroutine's")
 	assert.Contains(t, string(data), "# rerun: go test ./x -run '^TestB$' -seed 6\n# crash: panic: boom\n")
