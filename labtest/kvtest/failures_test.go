@@ -112,7 +112,8 @@ func runFailureHelpers(t *testing.T, pattern string) string {
 	// A helper that hangs must fail this test, not the package.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", pattern, "-test.v", "-logdir", t.TempDir())
+	// No replay check: it would run every failing helper twice.
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", pattern, "-test.v", "-logdir", t.TempDir(), "-replay-check=false")
 	for _, kv := range os.Environ() {
 		// The run's own RAFTLAB_* settings (-strict in CI, say) are not
 		// the helpers'.
