@@ -1,13 +1,14 @@
 // Package raft is the lab's Raft server: the classic API (Make, Start,
 // GetState, Snapshot, Kill, ApplyMsg and the three RPC handlers) over the
-// deterministic protocol core in raftlab/raftcore.
+// deterministic protocol core in raftlab/raftcore, plus one optional
+// extra, ReadIndex, for services that serve reads without log entries.
 //
 // This file is only the driver: it owns the goroutines, the clock, the lock
 // and the I/O, and leaves every protocol decision to the core. Its rules:
 //
 //   - One mutex guards the core. Every input (a tick, an RPC request, an
-//     RPC reply, Start, Snapshot) is: lock, feed the core, handle its Ready,
-//     unlock.
+//     RPC reply, Start, Snapshot, ReadIndex) is: lock, feed the core, handle
+//     its Ready, unlock.
 //   - Handling a Ready: save the state and snapshot to the Persister first,
 //     then start the RPCs it asks for, then queue its committed entries for
 //     the applier. An RPC handler returns its reply only after that save,
@@ -77,6 +78,9 @@ type Raft struct {
 	applyQueue []ApplyMsg    // committed, not yet sent on applyCh; guarded by mu
 	applyWake  chan struct{} // buffered(1): applyQueue has grown
 	done       chan struct{} // closed by Kill
+
+	lastRead uint64                             // the id of the latest ReadIndex request
+	readers  map[uint64]chan raftcore.ReadState // ReadIndex calls waiting for their answer
 }
 
 // Make creates a Raft server that talks to peers (peers[me] is its own
@@ -96,6 +100,7 @@ func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan 
 		applyCh:   applyCh,
 		applyWake: make(chan struct{}, 1),
 		done:      make(chan struct{}),
+		readers:   map[uint64]chan raftcore.ReadState{},
 	}
 	st, err := decodeState(persister.ReadRaftState())
 	if err != nil {
@@ -156,6 +161,45 @@ func (rf *Raft) Snapshot(index int, snapshot []byte) {
 	}
 	rf.core.Compact(index, snapshot)
 	rf.handleReadyLocked()
+}
+
+// ReadIndex returns a point at which the service may answer a read from
+// its state machine linearizably, without a log entry: once the service has
+// applied through index, its state reflects every operation that completed
+// before ReadIndex was called. It blocks until this server, as leader of
+// term, has confirmed its leadership with a majority (a heartbeat round,
+// about one round trip), and returns ok=false at once on a follower, on a
+// leader that has not yet committed an entry of its term (§8: until then
+// its commit index may lag behind; the service should put that read through
+// the log, which commits one), and after about an election timeout on a
+// leader that cannot reach a majority. It is not part of the classic API: a
+// service finds it with an interface assertion, so that it also runs on a
+// Raft without it.
+func (rf *Raft) ReadIndex() (index int, term int, ok bool) {
+	rf.mu.Lock()
+	if rf.killed {
+		term, _ = rf.core.State()
+		rf.mu.Unlock()
+		return 0, term, false
+	}
+	rf.lastRead++
+	id := rf.lastRead
+	answer := make(chan raftcore.ReadState, 1)
+	rf.readers[id] = answer
+	rf.core.ReadIndex(id)
+	rf.handleReadyLocked()
+	rf.mu.Unlock()
+
+	select {
+	case rs := <-answer:
+		return rs.Index, rs.Term, rs.OK
+	case <-rf.done:
+		rf.mu.Lock()
+		delete(rf.readers, id)
+		term, _ = rf.core.State()
+		rf.mu.Unlock()
+		return 0, term, false
+	}
 }
 
 // Kill stops the server: its goroutines exit and it ignores every later
@@ -227,6 +271,12 @@ func (rf *Raft) handleReadyLocked() {
 	for _, m := range rd.Messages {
 		go rf.sendRPC(m)
 	}
+	for _, r := range rd.Reads {
+		if answer, ok := rf.readers[r.ID]; ok {
+			answer <- r // buffered: the reader takes it after we unlock
+			delete(rf.readers, r.ID)
+		}
+	}
 	if len(rd.Apply) == 0 {
 		return
 	}
@@ -279,6 +329,9 @@ type AppendEntriesArgs struct {
 	PrevLogTerm  int
 	Entries      []raftcore.Entry
 	LeaderCommit int
+	// ReadRound is the leader's latest ReadIndex round; the reply echoes
+	// it (raftcore/read.go).
+	ReadRound int
 }
 
 // AppendEntriesReply adds to Figure 2's reply what the leader needs to use
@@ -291,6 +344,7 @@ type AppendEntriesReply struct {
 	RejectIndex   int
 	ConflictTerm  int
 	ConflictIndex int
+	ReadRound     int
 }
 
 // InstallSnapshotArgs is the InstallSnapshot RPC of Figure 13, with the
@@ -329,12 +383,13 @@ func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply
 	r := rf.stepLocked(raftcore.Message{
 		Kind: raftcore.MsgApp, From: args.LeaderId, Term: args.Term,
 		PrevLogIndex: args.PrevLogIndex, PrevLogTerm: args.PrevLogTerm,
-		Entries: args.Entries, LeaderCommit: args.LeaderCommit,
+		Entries: args.Entries, LeaderCommit: args.LeaderCommit, Round: args.ReadRound,
 	})
 	if r != nil {
 		*reply = AppendEntriesReply{
 			Term: r.Term, Success: r.Success, MatchIndex: r.MatchIndex,
 			RejectIndex: r.RejectIndex, ConflictTerm: r.ConflictTerm, ConflictIndex: r.ConflictIndex,
+			ReadRound: r.Round,
 		}
 	}
 }
@@ -368,13 +423,14 @@ func (rf *Raft) sendRPC(m raftcore.Message) {
 	case raftcore.MsgApp:
 		args := AppendEntriesArgs{
 			Term: m.Term, LeaderId: m.From, PrevLogIndex: m.PrevLogIndex, PrevLogTerm: m.PrevLogTerm,
-			Entries: m.Entries, LeaderCommit: m.LeaderCommit,
+			Entries: m.Entries, LeaderCommit: m.LeaderCommit, ReadRound: m.Round,
 		}
 		var reply AppendEntriesReply
 		if ok = peer.Call("Raft.AppendEntries", &args, &reply); ok {
 			resp = raftcore.Message{
 				Kind: raftcore.MsgAppResp, Term: reply.Term, Success: reply.Success, MatchIndex: reply.MatchIndex,
 				RejectIndex: reply.RejectIndex, ConflictTerm: reply.ConflictTerm, ConflictIndex: reply.ConflictIndex,
+				Round: reply.ReadRound,
 			}
 		}
 	case raftcore.MsgSnap:
