@@ -26,6 +26,7 @@ package raft
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"time"
@@ -78,6 +79,8 @@ type Raft struct {
 	applyQueue []ApplyMsg    // committed, not yet sent on applyCh; guarded by mu
 	applyWake  chan struct{} // buffered(1): applyQueue has grown
 	done       chan struct{} // closed by Kill
+
+	codec stateCodec // encodes what Ready says to persist
 
 	lastRead uint64                             // the id of the latest ReadIndex request
 	readers  map[uint64]chan raftcore.ReadState // ReadIndex calls waiting for their answer
@@ -266,7 +269,7 @@ func (rf *Raft) handleReadyLocked() {
 	}
 	rd := rf.core.Ready()
 	if rd.Persist {
-		rf.persister.Save(encodeState(rd.State), rd.Snapshot)
+		rf.persister.Save(rf.codec.encode(rd.State), rd.Snapshot)
 	}
 	for _, m := range rd.Messages {
 		go rf.sendRPC(m)
@@ -468,38 +471,81 @@ type persistedEntry struct {
 	Command any
 }
 
-// encodeState serializes the core's persistent state with labgob.
-func encodeState(st raftcore.PersistentState) []byte {
-	entries := make([]persistedEntry, len(st.Entries))
-	for i, e := range st.Entries {
-		entries[i] = persistedEntry{Term: e.Term, Command: e.Command}
-	}
-	var w bytes.Buffer
-	e := labgob.NewEncoder(&w)
-	for _, v := range []any{st.Term, st.VotedFor, st.SnapIndex, st.SnapTerm, entries} {
-		if err := e.Encode(v); err != nil {
-			panic(fmt.Sprintf("raft: encode state: %v", err))
-		}
-	}
-	return w.Bytes()
+// stateCodec turns the core's persistent state into the bytes saved in the
+// Persister. A Persister holds one blob, so every save writes the whole
+// log; encoding the whole log each time would make a long log cost
+// quadratic time. But an entry never changes once in the log (one index
+// and term name one entry, §5.3), so the codec keeps the encoding of the
+// log's entries and on each save encodes only the entries appended since:
+// the term and vote go in a small header encoded afresh, the entries in
+// one gob stream that grows. A truncation or a new snapshot starts the
+// stream again.
+//
+// Layout: uvarint(len(header)) header entries, where header is the gob
+// stream of term, votedFor, snapIndex, snapTerm and the number of entries,
+// and entries the gob stream of each entry in turn.
+type stateCodec struct {
+	snapIndex int
+	terms     []int // the term of each entry in stream, from snapIndex+1
+	stream    bytes.Buffer
+	enc       *labgob.LabEncoder
 }
 
-// decodeState reverses encodeState; nil state (a fresh server) gives nil.
+func (c *stateCodec) encode(st raftcore.PersistentState) []byte {
+	n := len(c.terms)
+	extends := c.enc != nil && c.snapIndex == st.SnapIndex && n <= len(st.Entries) &&
+		(n == 0 || st.Entries[n-1].Term == c.terms[n-1])
+	if !extends {
+		c.stream.Reset()
+		c.enc = labgob.NewEncoder(&c.stream)
+		c.snapIndex, c.terms, n = st.SnapIndex, c.terms[:0], 0
+	}
+	for _, e := range st.Entries[n:] {
+		mustEncode(c.enc, persistedEntry{Term: e.Term, Command: e.Command})
+		c.terms = append(c.terms, e.Term)
+	}
+	var head bytes.Buffer
+	h := labgob.NewEncoder(&head)
+	for _, v := range []any{st.Term, st.VotedFor, st.SnapIndex, st.SnapTerm, len(st.Entries)} {
+		mustEncode(h, v)
+	}
+	out := make([]byte, 0, binary.MaxVarintLen64+head.Len()+c.stream.Len())
+	out = binary.AppendUvarint(out, uint64(head.Len()))
+	out = append(out, head.Bytes()...)
+	return append(out, c.stream.Bytes()...)
+}
+
+func mustEncode(e *labgob.LabEncoder, v any) {
+	if err := e.Encode(v); err != nil {
+		panic(fmt.Sprintf("raft: encode state: %v", err))
+	}
+}
+
+// decodeState reverses stateCodec.encode; nil state (a fresh server) gives
+// nil.
 func decodeState(data []byte) (*raftcore.PersistentState, error) {
 	if len(data) == 0 {
 		return nil, nil
 	}
-	d := labgob.NewDecoder(bytes.NewReader(data))
-	var term, votedFor, snapIndex, snapTerm int
-	var entries []persistedEntry
-	for _, p := range []any{&term, &votedFor, &snapIndex, &snapTerm, &entries} {
-		if err := d.Decode(p); err != nil {
+	headLen, k := binary.Uvarint(data)
+	if k <= 0 || uint64(len(data)-k) < headLen {
+		return nil, fmt.Errorf("bad header length")
+	}
+	head := labgob.NewDecoder(bytes.NewReader(data[k : k+int(headLen)]))
+	var term, votedFor, snapIndex, snapTerm, n int
+	for _, p := range []any{&term, &votedFor, &snapIndex, &snapTerm, &n} {
+		if err := head.Decode(p); err != nil {
 			return nil, err
 		}
 	}
 	st := &raftcore.PersistentState{Term: term, VotedFor: votedFor, SnapIndex: snapIndex, SnapTerm: snapTerm}
-	st.Entries = make([]raftcore.Entry, len(entries))
-	for i, e := range entries {
+	st.Entries = make([]raftcore.Entry, n)
+	entries := labgob.NewDecoder(bytes.NewReader(data[k+int(headLen):]))
+	for i := range st.Entries {
+		var e persistedEntry
+		if err := entries.Decode(&e); err != nil {
+			return nil, fmt.Errorf("entry %d of %d: %w", i+1, n, err)
+		}
 		st.Entries[i] = raftcore.Entry{Index: snapIndex + 1 + i, Term: e.Term, Command: e.Command}
 	}
 	return st, nil
