@@ -297,6 +297,16 @@ func (s *sim) ready(id int) {
 		nd.disk = diskState{&st, rd.Snapshot}
 	}
 	s.net = append(s.net, rd.Messages...)
+	// One message per peer per Ready: the driver sends each on a
+	// goroutine of its own, so two to one peer would reach the network in
+	// an order no seed decides.
+	to := map[int]bool{}
+	for _, m := range rd.Messages {
+		if to[m.To] {
+			s.t.Errorf("server %d: one Ready holds two messages to %d: %v", id, m.To, rd.Messages)
+		}
+		to[m.To] = true
+	}
 	for _, r := range rd.Reads {
 		least := s.reads[r.ID]
 		delete(s.reads, r.ID)

@@ -79,16 +79,35 @@ func (c *Core) ReadIndex(id uint64) {
 	}
 }
 
-// startReadRound sends every follower a heartbeat of a new round and
-// confirms it at once if this server is a majority alone.
+// startReadRound sends every follower an AppendEntries of a new round
+// and confirms it at once if this server is a majority alone.
 func (c *Core) startReadRound() {
 	c.readRound++
 	for p := 0; p < c.n; p++ {
 		if p != c.id {
-			c.sendHeartbeat(p)
+			c.sendRound(p)
 		}
 	}
 	c.confirmReads()
+}
+
+// sendRound sends follower p a heartbeat of the current round, unless a
+// message to p is already waiting in this step's output. An AppendEntries
+// leaves after the round started, so it carries the round instead; an
+// InstallSnapshot carries none, and p is left to the next heartbeat. One
+// message per follower per step keeps a seed's run the same: the driver
+// sends each message on a goroutine of its own, and two to one follower
+// would reach the network in an order only the scheduler decides.
+func (c *Core) sendRound(p int) {
+	for i := range c.msgs {
+		if c.msgs[i].To == p {
+			if c.msgs[i].Kind == MsgApp {
+				c.msgs[i].Round = c.readRound
+			}
+			return
+		}
+	}
+	c.sendHeartbeat(p)
 }
 
 // noteReadAck records that follower p, answering an AppendEntries of this

@@ -139,8 +139,9 @@ func (c *Core) handleAppendResp(m Message) {
 		return
 	}
 	// Any answer of this term, a rejection too, acknowledges our
-	// leadership for the ReadIndex round the request carried.
-	c.noteReadAck(m.From, m.Round)
+	// leadership for the ReadIndex round the request carried. Noted last,
+	// so that a round it starts finds what this answer sends the follower.
+	defer c.noteReadAck(m.From, m.Round)
 	if m.Success {
 		c.acknowledge(m.From, m.MatchIndex)
 		return
