@@ -159,11 +159,11 @@ func (cfg *config) checkLogSize() {
 const genericRate = 100
 
 // generic runs kvtest's generic workload, the classic GenericTest, on the
-// config's servers, with the classic title and checks.
-func (cfg *config) generic(part string, o kvtest.Options) {
+// config's servers, with the classic checks.
+func (cfg *config) generic(title string, o kvtest.Options) {
 	cfg.w.T().Helper()
 	o.Net, o.MaxRaftState, o.History, o.Rate = cfg.s.net, cfg.s.maxraftstate, cfg.hist, genericRate
-	cfg.begin(genericTitle(part, o, cfg.s.maxraftstate))
+	cfg.begin(title)
 	kvtest.Generic(cfg.w, cfg, cfg.newClerk, o) // checks the history
 	if size := cfg.MaxSnapshotSize(); cfg.s.maxraftstate < 0 && size > 0 {
 		cfg.w.Fatalf("a server persisted a snapshot of %d bytes, but maxraftstate = -1 means never snapshot", size)
@@ -172,14 +172,14 @@ func (cfg *config) generic(part string, o kvtest.Options) {
 }
 
 // genericTitle is the classic title of a generic test.
-func genericTitle(part string, o kvtest.Options, maxraftstate int) string {
+func genericTitle(part string, s setup, o kvtest.Options) string {
 	var b strings.Builder
 	for _, f := range []struct {
 		on   bool
 		text string
 	}{
-		{o.Net == cluster.Unreliable, "unreliable net, "}, {o.Crashes == kvtest.CrashAndRestart, "restarts, "},
-		{o.Partitions == kvtest.RandomPartitions, "partitions, "}, {maxraftstate != -1, "snapshots, "},
+		{s.net == cluster.Unreliable, "unreliable net, "}, {o.Crashes == kvtest.CrashAndRestart, "restarts, "},
+		{o.Partitions == kvtest.RandomPartitions, "partitions, "}, {s.maxraftstate != -1, "snapshots, "},
 		{o.Keys == kvtest.RandomKeys, "random keys, "},
 	} {
 		if f.on {

@@ -17,7 +17,7 @@ var classicBudget = cluster.Budget{Virtual: 120 * time.Second}
 func genericTest(t *testing.T, part string, s setup, o kvtest.Options) {
 	cluster.Run(t, classicBudget, func(w *cluster.World) {
 		o.Iterations = 3
-		makeConfig(w, s).generic(part, o)
+		makeConfig(w, s).generic(genericTitle(part, s, o), o)
 	})
 }
 
