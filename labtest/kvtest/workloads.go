@@ -262,7 +262,11 @@ func (r *genericRun) iteration(it int) {
 		var got string
 		r.bounded(fmt.Sprintf("Get(%q)", key), func() { got = checker.Get(key) })
 		if err := checkAppends(key, got, r.led.records(key)); err != nil {
-			w.Fatalf("kvtest: iteration %d, after the clients stopped: %v", it, err)
+			w.Report(fmt.Errorf("kvtest: iteration %d, after the clients stopped: %w", it, err))
+			// A wrong final value is a history no order explains: the
+			// check fails too, with the picture of where it went wrong.
+			r.hist.Check(CheckOptions{})
+			w.T().FailNow()
 		}
 	}
 	if o.MaxRaftState > 0 {
