@@ -19,9 +19,7 @@ package kvraft
 import (
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"sync"
-	"time"
 
 	"raftlab/labtest/cluster"
 	"raftlab/labtest/kvtest"
@@ -116,43 +114,6 @@ func (cfg *config) clerkOn(to ...int) (kvtest.Clerk, *cluster.Client) {
 	return cfg.hist.Record(id, ck), c
 }
 
-// put and check make a call that must complete, a majority being
-// connected; check fails the test unless Get returns want.
-func (cfg *config) put(ck kvtest.Clerk, key, value string) {
-	cfg.w.T().Helper()
-	cfg.within(fmt.Sprintf("Put(%q, %q)", key, value), func() { ck.Put(key, value) })
-}
-
-func (cfg *config) check(ck kvtest.Clerk, key, want string) {
-	cfg.w.T().Helper()
-	var got string
-	cfg.within(fmt.Sprintf("Get(%q)", key), func() { got = ck.Get(key) })
-	if got != want {
-		cfg.w.Fatalf("Get(%q) returned %q, want %q", key, got, want)
-	}
-}
-
-// within fails the test unless call returns within kvtest.StragglerWait.
-func (cfg *config) within(what string, call func()) {
-	cfg.w.T().Helper()
-	done := make(chan struct{})
-	cfg.w.H.Go(what, func() { call(); close(done) })
-	select {
-	case <-done:
-	case <-time.After(kvtest.StragglerWait):
-		cfg.w.Fatalf("%s did not complete within %v (virtual) with a majority of the servers connected", what, kvtest.StragglerWait)
-	}
-}
-
-// checkLogSize fails the test if a server's persisted Raft state exceeds
-// 8*maxraftstate, the classic bound.
-func (cfg *config) checkLogSize() {
-	cfg.w.T().Helper()
-	if size := cfg.MaxRaftStateSize(); size > 8*cfg.s.maxraftstate {
-		cfg.w.Fatalf("logs were not trimmed: a server's persisted Raft state is %d bytes, more than 8*maxraftstate = %d", size, 8*cfg.s.maxraftstate)
-	}
-}
-
 // genericRate is how many operations per virtual second the generic
 // tests' clients make together: about what the classic tests' clients made
 // on the wall clock, where the servers' CPU set the pace.
@@ -169,29 +130,6 @@ func (cfg *config) generic(title string, o kvtest.Options) {
 		cfg.w.Fatalf("a server persisted a snapshot of %d bytes, but maxraftstate = -1 means never snapshot", size)
 	}
 	cfg.report()
-}
-
-// genericTitle is the classic title of a generic test.
-func genericTitle(part string, s setup, o kvtest.Options) string {
-	var b strings.Builder
-	for _, f := range []struct {
-		on   bool
-		text string
-	}{
-		{s.net == cluster.Unreliable, "unreliable net, "}, {o.Crashes == kvtest.CrashAndRestart, "restarts, "},
-		{o.Partitions == kvtest.RandomPartitions, "partitions, "}, {s.maxraftstate != -1, "snapshots, "},
-		{o.Keys == kvtest.RandomKeys, "random keys, "},
-	} {
-		if f.on {
-			b.WriteString(f.text)
-		}
-	}
-	if o.Clients > 1 {
-		b.WriteString("many clients")
-	} else {
-		b.WriteString("one client")
-	}
-	return fmt.Sprintf("%s (%s)", b.String(), part)
 }
 
 // begin names the measured part of a test; end checks the history and

@@ -314,14 +314,6 @@ func TestClerksThatGiveUp(t *testing.T) {
 	})
 }
 
-// getWithin is a Get that must complete.
-func getWithin(cfg *config, ck kvtest.Clerk, key string) string {
-	cfg.w.T().Helper()
-	var v string
-	cfg.within(fmt.Sprintf("Get(%q)", key), func() { v = ck.Get(key) })
-	return v
-}
-
 // A clerk's Append takes effect, its reply is lost, the servers snapshot
 // past it and all crash right after a snapshot. Restarted from the
 // snapshots, whose logs no longer hold the Append, the servers must still

@@ -1,7 +1,9 @@
 package kvraft
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +21,29 @@ func genericTest(t *testing.T, part string, s setup, o kvtest.Options) {
 		o.Iterations = 3
 		makeConfig(w, s).generic(genericTitle(part, s, o), o)
 	})
+}
+
+// genericTitle is the classic title of a generic test.
+func genericTitle(part string, s setup, o kvtest.Options) string {
+	var b strings.Builder
+	for _, f := range []struct {
+		on   bool
+		text string
+	}{
+		{s.net == cluster.Unreliable, "unreliable net, "}, {o.Crashes == kvtest.CrashAndRestart, "restarts, "},
+		{o.Partitions == kvtest.RandomPartitions, "partitions, "}, {s.maxraftstate != -1, "snapshots, "},
+		{o.Keys == kvtest.RandomKeys, "random keys, "},
+	} {
+		if f.on {
+			b.WriteString(f.text)
+		}
+	}
+	if o.Clients > 1 {
+		b.WriteString("many clients")
+	} else {
+		b.WriteString("one client")
+	}
+	return fmt.Sprintf("%s (%s)", b.String(), part)
 }
 
 // The classic suite's setups: five servers, reliable or not, no snapshots.

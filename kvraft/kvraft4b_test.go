@@ -112,3 +112,12 @@ func TestSnapshotUnreliableRecoverConcurrentPartitionLinearizable4B(t *testing.T
 		Clients: 15, Crashes: kvtest.CrashAndRestart, Partitions: kvtest.RandomPartitions, Keys: kvtest.RandomKeys,
 	})
 }
+
+// checkLogSize fails the test if a server's persisted Raft state exceeds
+// 8*maxraftstate, the classic bound.
+func (cfg *config) checkLogSize() {
+	cfg.w.T().Helper()
+	if size := cfg.MaxRaftStateSize(); size > 8*cfg.s.maxraftstate {
+		cfg.w.Fatalf("logs were not trimmed: a server's persisted Raft state is %d bytes, more than 8*maxraftstate = %d", size, 8*cfg.s.maxraftstate)
+	}
+}
