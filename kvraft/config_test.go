@@ -144,6 +144,7 @@ func (cfg *config) end() {
 
 func (cfg *config) report() {
 	cfg.w.T().Helper()
+	cfg.w.H.Settle() // RPCs the last step started are counted, or not, by the seed alone
 	detail := fmt.Sprintf(", %d peers", cfg.N())
 	if n := cfg.hist.Len(); n > 0 { // kvtest's Speed and ConcurrentAppends keep their own
 		detail += fmt.Sprintf(", %d ops", n)

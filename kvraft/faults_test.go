@@ -121,11 +121,15 @@ func TestReadIndexGetAppendsNoLogEntry(t *testing.T) {
 		}
 		cfg.begin("Gets through ReadIndex append no log entry")
 		kv, _ := cfg.Server(leader)
-		// A bare int is a command our server applies as a no-op.
+		// A bare int is a command our server applies as a no-op. Start is
+		// called once the servers' goroutines of the instant are done, so
+		// that the seed alone decides what it finds.
+		w.H.Settle()
 		before, term, _ := kv.rf.Start(-1)
 		for range 50 {
 			cfg.check(ck, "x", "1")
 		}
+		w.H.Settle()
 		after, term2, _ := kv.rf.Start(-2)
 		if term2 != term {
 			w.Fatalf("the leader changed during the Gets (term %d, then %d): run again", term, term2)
@@ -347,11 +351,16 @@ func TestCrashAfterSnapshotThenRetry(t *testing.T) {
 		for i := range 40 {
 			cfg.put(ck, "fill"+strconv.Itoa(i%4), filler)
 		}
+		// Each look at the Persisters waits for the servers' goroutines of
+		// the instant (a follower that applies what the Put committed) to
+		// finish, so that the seed alone decides what it sees.
+		w.H.Settle()
 		snaps := make([][]byte, cfg.N())
 		for s := range snaps {
 			snaps[s] = cfg.Persister(s).ReadSnapshot()
 		}
 		for i := 0; ; i++ {
+			w.H.Settle()
 			fresh := 0
 			for s := range snaps {
 				if string(cfg.Persister(s).ReadSnapshot()) != string(snaps[s]) {
