@@ -70,7 +70,7 @@ func TestDeposedLeaderServesNoStaleGet(t *testing.T) {
 			cluster.Run(t, classicBudget, func(w *cluster.World) {
 				cfg := makeConfig(w, setup{servers: 5, maxraftstate: -1, gets: route})
 				if _, ok := cfg.routing(0); route == getsThroughLog && !ok {
-					t.Skip("this server has no switch between the routes of a Get; the other subtest covers it")
+					w.T().Skip("this server has no switch between the routes of a Get; the other subtest covers it")
 				}
 				ck := cfg.clerk()
 				cfg.put(ck, "x", "old")
@@ -117,7 +117,7 @@ func TestReadIndexGetAppendsNoLogEntry(t *testing.T) {
 		cfg.check(ck, "x", "1")
 		leader := cfg.CheckOneLeader()
 		if r, ok := cfg.routing(leader); !ok || !r.routesGetsByReadIndex() {
-			t.Skip("this server does not serve Gets through ReadIndex")
+			w.T().Skip("this server does not serve Gets through ReadIndex")
 		}
 		cfg.begin("Gets through ReadIndex append no log entry")
 		kv, _ := cfg.Server(leader)

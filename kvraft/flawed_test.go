@@ -167,7 +167,7 @@ func flawedGroup(w *cluster.World, n int, f kvFlaw) (*cluster.Group[*flawedKV], 
 }
 
 // requireIllegal checks that the history is Illegal and that the picture
-// of it was written.
+// of it was written; t is the body's (w.T()).
 func requireIllegal(t *testing.T, h *kvtest.History) {
 	verdict, page, err := h.Verdict(kvtest.CheckOptions{})
 	require.Equal(t, porcupine.Illegal, verdict)
@@ -192,8 +192,8 @@ func TestFollowerReadsAreCaught(t *testing.T) {
 		c := w.NewClient()
 		reader := h.Record(1, newClerk(c))
 		c.ConnectOnly(g, []int{2})
-		assert.Equal(t, "old", reader.Get("x"), "the flawed server answers from its stale state")
-		requireIllegal(t, h)
+		assert.Equal(w.T(), "old", reader.Get("x"), "the flawed server answers from its stale state")
+		requireIllegal(w.T(), h)
 	})
 }
 
@@ -208,8 +208,8 @@ func TestMissingDuplicateDetectionIsCaught(t *testing.T) {
 		w.SetFaults(labrpc.Faults{Duplicates: 1})
 		ck.Append("k", "a;")
 		w.SetFaults(labrpc.Faults{})
-		assert.Equal(t, "a;a;", ck.Get("k"), "the flawed server applies the duplicate too")
-		requireIllegal(t, h)
+		assert.Equal(w.T(), "a;a;", ck.Get("k"), "the flawed server applies the duplicate too")
+		requireIllegal(w.T(), h)
 	})
 }
 
