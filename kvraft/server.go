@@ -16,7 +16,8 @@ import (
 
 // The server. Puts, Appends (and Gets, when the Raft offers no ReadIndex)
 // go through the Raft log; every server applies the log in order to its own
-// copy of the map. Only the leader answers clerks.
+// copy of the map. Only the leader carries out operations; any server
+// answers a retried Put or Append it has already applied.
 //
 // Locking: mu guards the state below it, and is never held while calling
 // into the Raft, so the server also runs on a Raft that sends on applyCh
