@@ -53,6 +53,15 @@ func TestHelperGenericCatchesStaleReads(t *testing.T) {
 	}, labtest.WithSeed(1))
 }
 
+// Only the final values show the flaw: no client reads its own key.
+func TestHelperGenericFinalValuesCatchStaleReads(t *testing.T) {
+	failureHelper(t)
+	cluster.Run(t, cluster.Budget{}, func(w *cluster.World) {
+		g := mapGroup(w, staleReads)
+		Generic(w, g, mapClerks(g), Options{Clients: 2, Phase: 100 * time.Millisecond, Keys: RandomKeys})
+	}, labtest.WithSeed(1))
+}
+
 func TestHelperSpeedCatchesSlowWrites(t *testing.T) {
 	failureHelper(t)
 	cluster.Run(t, cluster.Budget{}, func(w *cluster.World) {
@@ -88,6 +97,11 @@ func TestFailuresNameTheirCause(t *testing.T) {
 			"returned a value that the client's own Appends, the only ones to its key, do not explain",
 			"is missing",
 			"is not linearizable",
+		},
+		"TestHelperGenericFinalValuesCatchStaleReads": {
+			"after the clients stopped",
+			"is not linearizable",
+			"linearizability.html in a browser",
 		},
 		"TestHelperSpeedCatchesSlowWrites": {
 			"kvtest: speed: 10 operations took",
