@@ -14,9 +14,9 @@ import (
 // failure of TestX with seed S writes TestX-seedS.2.log and its artifacts
 // TestX-seedS.2-<name>.
 
-// stemMu guards the reservation of stems within the process; across
+// reserveMu guards the reservation of stems within the process; across
 // processes the exclusive creation of the .log file does.
-var stemMu sync.Mutex
+var reserveMu sync.Mutex
 
 // fileStem returns this run's stem, reserving it on first use by creating
 // its (empty) .log file. The directory falls back to the system's
@@ -38,8 +38,8 @@ func (r *run) fileStem() string {
 // reserveStem returns base, or base.2, base.3, ... : the first that has
 // neither a .log file nor artifacts, and creates its .log file.
 func reserveStem(base string) string {
-	stemMu.Lock()
-	defer stemMu.Unlock()
+	reserveMu.Lock()
+	defer reserveMu.Unlock()
 	for k := 1; ; k++ {
 		stem := base
 		if k > 1 {

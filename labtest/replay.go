@@ -72,7 +72,10 @@ func (r *run) firstFailure() (string, time.Duration, bool) {
 
 // reportToReplayParent appends this run's outcome to the parent's report.
 func (r *run) reportToReplayParent(failed bool, timeline string) {
-	rec := replayRecord{Name: r.name, Seed: r.seed, Failed: failed, Stem: r.stem, Timeline: timeline}
+	r.stemMu.Lock()
+	stem := r.stem
+	r.stemMu.Unlock()
+	rec := replayRecord{Name: r.name, Seed: r.seed, Failed: failed, Stem: stem, Timeline: timeline}
 	rec.First, rec.FirstAt, _ = r.firstFailure()
 	data, err := json.Marshal(rec)
 	if err != nil {
