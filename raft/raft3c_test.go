@@ -575,13 +575,15 @@ func TestPersistVote3C(t *testing.T) {
 // forgot its term and vote, it grants the returning server's campaign for
 // the very term it won, and that term has two leaders.
 func TestPersistCandidacy3C(t *testing.T) {
-	cluster.Run(t, cluster.Budget{Virtual: 90 * time.Second, RPCs: 6000}, func(w *cluster.World) {
+	cluster.Run(t, cluster.Budget{Virtual: 180 * time.Second, RPCs: 12000}, func(w *cluster.World) {
 		const servers = 3
 		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("a candidate's term and vote survive a restart")
 
 		cfg.one(cfg.randCmd(), servers, retry)
-		for round := 0; round < 8; round++ {
+		// Sixteen rounds: the forgotten term bites only when the returning
+		// server campaigns before the winner has bumped its term again.
+		for round := 0; round < 16; round++ {
 			a, b, v := cfg.electWithOneDown(round)
 
 			// The winner restarts at once, alone with b.
