@@ -44,6 +44,9 @@ type search struct {
 	dense  []int32 // transitions from the first denseStates states; -2 unknown
 
 	heads []*head
+	// lifo is how far the history's returns are from call order (see
+	// lifoness); it picks the head that gets most of the time.
+	lifo float64
 
 	// set when the search is over
 	verdict CheckResult
@@ -66,13 +69,11 @@ type frame struct {
 }
 
 // head is one depth-first search over a partition. A search runs two heads
-// in turns, sharing the memo: one tries the candidates of a configuration
-// latest call first, the other earliest call first. Which order finds a
-// linearization sooner varies wildly from history to history (by 50x either
-// way on the jepsen histories), and a configuration either head has
-// reached is pruned for both, so running both costs little more than the
-// better one alone, and an exhaustive search (an Illegal verdict) is not
-// repeated: it ends when both heads have run out.
+// over one memo, one trying the candidates of a configuration latest call
+// first, the other earliest call first (see schedule.go for how they share
+// the time). A configuration either head has exhausted is pruned for both,
+// so an exhaustive search (an Illegal verdict) is not repeated: it ends when
+// one head has run out.
 type head struct {
 	s       *search
 	reverse bool
@@ -339,6 +340,7 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 			s.retKey[c] = math.MaxInt32
 		}
 	}
+	s.lifo = lifoness(s.match, s.nodeOp, s.callNode)
 	s.keys = zobristKeys(n)
 	s.states = newStateTable(m, intern)
 	s.cache = newCache(n, (n+63)/64, s.states)
@@ -385,26 +387,6 @@ func (s *search) step(cur, op int32) (int32, bool) {
 	return s.states.intern(next)
 }
 
-// reverseShare is how many times turnSteps the latest-call-first head gets
-// per turn: it is the faster one on most histories measured (the jepsen
-// and kv histories of porcupine's tests), by up to 50x, while the other is
-// faster by up to 100x on a few. A share of 8 rather than 3 took 3% to 15%
-// fewer steps on the slow ones (etcd_002, kv c50) and no more on any
-// history or benchmark measured; the search the other head does is mostly
-// wasted once the first has a head start.
-// The shares are even for the first evenSteps steps, where the other head
-// wins when it does (2^13 rather than 2^14: 8% fewer steps on kv c50, the
-// same on every other history measured; 2^12 doubled a few).
-const (
-	reverseShare = 8
-	evenSteps    = 1 << 13
-)
-
-// turnSteps is a head's share of a turn; a search polls once per turn.
-// Turns are short so that a worker taking turns between partitions
-// reaches a quick violation in any of them soon.
-const turnSteps = 256
-
 // run searches for a linearization and returns Ok, Illegal, or Unknown when
 // stopped from outside (timeout, memory cap, or another partition's
 // violation).
@@ -427,31 +409,6 @@ func (s *search) start() {
 		h.cands = h.fillCands(h.cands[:0])
 		h.entry = root
 	}
-}
-
-// turn gives each head turnSteps steps and reports whether the search is
-// over. It polls first: a tiny memory cap must stop even a tiny search.
-func (s *search) turn() bool {
-	if cause := s.poll(); cause != stopNone {
-		s.verdict, s.cause = Unknown, cause
-		return true
-	}
-	if !s.classed && s.explored >= classAfter {
-		s.classify()
-	}
-	for _, h := range s.heads {
-		// Exhausted configurations are only marked so once all their
-		// successors are, so one head running out proves Illegal.
-		budget := turnSteps
-		if h.reverse && s.explored > evenSteps {
-			budget *= reverseShare
-		}
-		if v := h.advance(budget); v != "" {
-			s.verdict, s.winner = v, h
-			return true
-		}
-	}
-	return false
 }
 
 // classAfter is how many steps a search takes before it sorts operations
