@@ -234,36 +234,46 @@ func hasInterfaceField(t reflect.Type) bool {
 // denseStates is how many states get a directly indexed transition table.
 const denseStates = 64
 
-// stepMemo is step through the transition memo while it is on.
+// stepMemo is step through the transition memos while states are
+// interned; without interning handles do not repeat, and a fresh handle
+// may be dropped and reused, so nothing is memoized by handle.
 func (s *search) stepMemo(cur, op int32) (int32, bool) {
-	if int(cur) < denseStates && s.states.interns {
+	if !s.states.interns {
+		return s.step(cur, op)
+	}
+	if int(cur) < denseStates {
 		// Few states (a register): a direct-indexed table, no hashing.
-		if s.dense == nil {
-			s.dense = make([]int32, denseStates*len(s.in))
-			for i := range s.dense {
-				s.dense[i] = -2
+		row := len(s.in)
+		k := int(cur)*row + int(op)
+		if k >= len(s.dense) {
+			// rows as states appear: most partitions never fill 64
+			for len(s.dense) < (int(cur)+1)*row {
+				s.dense = append(s.dense, -2)
 			}
-		}
-		k := int(cur)*len(s.in) + int(op)
-		if next := s.dense[k]; next != -2 {
+		} else if next := s.dense[k]; next != -2 {
 			return next, false
 		}
 		id, fresh := s.step(cur, op)
-		s.dense[k] = id
-		return id, fresh
-	}
-	if tr := s.trans; !tr.off {
-		next, slot, found := tr.get(cur, op)
-		if found {
-			return next, false
-		}
-		id, fresh := s.step(cur, op)
-		if !tr.off {
-			tr.put(slot, cur, op, id)
+		if s.states.interns {
+			s.dense[k] = id
 		}
 		return id, fresh
 	}
-	return s.step(cur, op)
+	tr := s.trans
+	if tr.off {
+		return s.step(cur, op)
+	}
+	next, slot, found := tr.get(cur, op)
+	if found {
+		return next, false
+	}
+	id, fresh := s.step(cur, op)
+	if !s.states.interns {
+		tr.stop()
+	} else if !tr.off {
+		tr.put(slot, cur, op, id)
+	}
+	return id, fresh
 }
 
 type searchOutcome struct {
@@ -379,7 +389,7 @@ func (s *search) step(cur, op int32) (int32, bool) {
 	if !ok && !s.unknown[op] {
 		return -1, false
 	}
-	if s.states.interns && sameObject(prev, next) {
+	if sameObject(prev, next) {
 		// A read handed the state back: skip hashing it again, which for
 		// a long string costs far more than the step.
 		return cur, false
