@@ -1,6 +1,7 @@
 package porcupine
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -9,8 +10,10 @@ import (
 // that code written for it works unchanged. They cannot return errors: an
 // invalid model or history makes the bool-returning functions panic (false
 // would claim a violation that was never found), and the others return
-// Unknown with an UnknownReason of Cause "invalid" carrying the error. Check
-// and CheckEventHistory return the error instead.
+// Unknown with an UnknownReason of Cause "invalid" carrying the error. A
+// panic in one of the model's functions is raised again on the calling
+// goroutine, as a *ModelPanic, by all of them. Check and CheckEventHistory
+// return these errors instead.
 
 // CheckOperations reports whether history is linearizable. It has no
 // timeout but keeps the default memory cap: false means Illegal, or that the
@@ -23,14 +26,23 @@ func CheckOperations(model Model, history []Operation) bool {
 	return res.Verdict == Ok
 }
 
-// CheckOperationsTimeout is CheckOperations with a timeout (0 for none); it
-// returns Unknown if the timeout or the memory cap stops the search.
-func CheckOperationsTimeout(model Model, history []Operation, timeout time.Duration) CheckResult {
-	res, err := Check(model, history, Options{Timeout: timeout})
+// classic returns Check's verdict the way the reference API does: a model's
+// panic raised again, any other error as Unknown.
+func classic(res Result, err error) CheckResult {
+	var mp *ModelPanic
+	if errors.As(err, &mp) {
+		panic(mp)
+	}
 	if err != nil {
 		return Unknown
 	}
 	return res.Verdict
+}
+
+// CheckOperationsTimeout is CheckOperations with a timeout (0 for none); it
+// returns Unknown if the timeout or the memory cap stops the search.
+func CheckOperationsTimeout(model Model, history []Operation, timeout time.Duration) CheckResult {
+	return classic(Check(model, history, Options{Timeout: timeout}))
 }
 
 // CheckOperationsVerbose is CheckOperationsTimeout that also returns the
@@ -54,11 +66,7 @@ func CheckEvents(model Model, history []Event) bool {
 
 // CheckEventsTimeout is CheckOperationsTimeout for an event history.
 func CheckEventsTimeout(model Model, history []Event, timeout time.Duration) CheckResult {
-	res, err := CheckEventHistory(model, history, Options{Timeout: timeout})
-	if err != nil {
-		return Unknown
-	}
-	return res.Verdict
+	return classic(CheckEventHistory(model, history, Options{Timeout: timeout}))
 }
 
 // CheckEventsVerbose is CheckOperationsVerbose for an event history.
@@ -71,6 +79,10 @@ func CheckEventsVerbose(model Model, history []Event, timeout time.Duration) (Ch
 }
 
 func invalid(err error) (CheckResult, LinearizationInfo) {
+	var mp *ModelPanic
+	if errors.As(err, &mp) {
+		panic(mp)
+	}
 	return Unknown, LinearizationInfo{unknown: &UnknownReason{Cause: "invalid", Detail: err.Error()}}
 }
 

@@ -49,9 +49,14 @@
 // ErrInvalidModel or ErrInvalidHistory for input that has no meaningful
 // verdict: a nil Init or Step, a return before its call, a duplicate call
 // id, a second return, a return with no call, a call with no return that is
-// not marked Unknown. The reference-shaped functions cannot return errors:
-// CheckOperations and CheckEvents panic with the error, the others return
-// Unknown with an UnknownReason of Cause "invalid".
+// not marked Unknown. A panic in one of the model's functions (Partition,
+// PartitionEvent, Init, Step, Equal, Hash) stops the check, whichever
+// goroutine ran it, and comes back as a *ModelPanic (wrapping
+// ErrModelPanic) naming the function, the partition, the operation being
+// stepped, and the stack. The reference-shaped functions cannot return
+// errors: all of them panic with a ModelPanic on the calling goroutine;
+// for invalid input, CheckOperations and CheckEvents panic with the error,
+// the others return Unknown with an UnknownReason of Cause "invalid".
 //
 // A check returns Unknown when it hits the timeout or the memory cap
 // (MemoryLimit, DefaultMemoryLimit by default: the estimated size of the

@@ -385,7 +385,9 @@ func (h *head) unlift(call int32) {
 // output was never observed, so only its effect matters.
 func (s *search) step(cur, op int32) (int32, bool) {
 	prev := s.states.get(cur)
+	s.states.call.fn = inStep
 	ok, next := s.m.step(prev, s.in[op], s.out[op])
+	s.states.call.fn = inChecker
 	if !ok && !s.unknown[op] {
 		return -1, false
 	}
@@ -412,7 +414,10 @@ func (s *search) start() {
 	if classAfter <= 0 {
 		s.classify()
 	}
-	init, _ := s.states.intern(s.m.init())
+	s.states.call = modelCall{inInit, -1}
+	first := s.m.init()
+	s.states.call.fn = inChecker
+	init, _ := s.states.intern(first)
 	root, _ := s.cache.insert(&s.heads[0].bits, init, true)
 	for _, h := range s.heads {
 		h.cur = init
@@ -567,6 +572,7 @@ func (h *head) advance(budget int) CheckResult {
 			}
 			op := s.nodeOp[node]
 			s.explored++
+			s.states.call.op = op
 			id, fresh := s.stepMemo(cur, op)
 			if id >= 0 && s.unknown[op] && (id == cur || !fresh && s.cache.containsDone(&h.bits, id)) {
 				// An unknown-outcome op may also never take effect, so

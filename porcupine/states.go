@@ -28,6 +28,9 @@ type stateTable struct {
 	hashes  bool
 	lookups int // interning probes, and those that found the state
 	hits    int
+	// call is what the search is calling in the model, for the report of
+	// a panic; kept here as the table and the cache call the model too.
+	call modelCall
 }
 
 type stateEntry struct {
@@ -60,7 +63,7 @@ func (t *stateTable) hashOf(id int32) uint64 { return t.at(id).h }
 func (t *stateTable) count() int { return t.n }
 
 func newStateTable(m *compiledModel, intern bool) *stateTable {
-	t := &stateTable{m: m, hashes: m.hash != nil}
+	t := &stateTable{m: m, hashes: m.hash != nil, call: modelCall{op: -1}}
 	t.interns = intern && t.hashes
 	if t.interns {
 		t.slots = make([]int32, 64)
@@ -77,7 +80,9 @@ func newStateTable(m *compiledModel, intern bool) *stateTable {
 func (t *stateTable) intern(s any) (int32, bool) {
 	var h uint64
 	if t.hashes {
+		t.call.fn = inHash
 		h = mix64(t.m.hash(s)) // mixed once here, not on every cache probe
+		t.call.fn = inChecker
 	}
 	if !t.interns {
 		return t.add(s, h), true
@@ -89,7 +94,7 @@ func (t *stateTable) intern(s any) (int32, bool) {
 		if id < 0 {
 			break
 		}
-		if e := t.at(id); e.h == h && t.m.equal(e.s, s) {
+		if e := t.at(id); e.h == h && t.equal(e.s, s) {
 			t.hits++
 			return id, false
 		}
@@ -107,6 +112,14 @@ func (t *stateTable) intern(s any) (int32, bool) {
 		t.grow()
 	}
 	return id, true
+}
+
+// equal is the model's Equal, noted as being called.
+func (t *stateTable) equal(a, b any) bool {
+	t.call.fn = inEqual
+	eq := t.m.equal(a, b)
+	t.call.fn = inChecker
+	return eq
 }
 
 func (t *stateTable) add(s any, h uint64) int32 {
