@@ -16,6 +16,9 @@ const helperDelay = 300 * time.Microsecond
 // DefaultMemoryLimit is the memory cap used when Options.MemoryLimit is 0.
 const DefaultMemoryLimit int64 = 1 << 30
 
+// defaultLimit is DefaultMemoryLimit, a variable for the tests.
+var defaultLimit = DefaultMemoryLimit
+
 // Options control a check.
 type Options struct {
 	// Timeout stops the search after this long with an Unknown verdict.
@@ -117,7 +120,7 @@ func CheckEventHistory(model Model, history []Event, opts Options) (Result, erro
 func run(cm *compiledModel, parts [][]Operation, opts Options) (Result, error) {
 	ctl := &control{memLimit: opts.MemoryLimit, timeout: opts.Timeout}
 	if ctl.memLimit == 0 {
-		ctl.memLimit = DefaultMemoryLimit
+		ctl.memLimit = defaultLimit
 	}
 	if opts.Verbose {
 		ctl.grace = opts.VerboseGrace
@@ -277,7 +280,7 @@ func assemble(parts [][]Operation, outcomes []searchOutcome, opts Options) Resul
 		case stopMemory:
 			lim := opts.MemoryLimit
 			if lim == 0 {
-				lim = DefaultMemoryLimit
+				lim = defaultLimit
 			}
 			res.Unknown.Detail = fmt.Sprintf("search memory reached the cap of %s", formatBytes(lim))
 		}

@@ -63,7 +63,9 @@
 // search's caches); it never runs out of memory on its own account. The
 // UnknownReason (Result.Unknown, or LinearizationInfo.Unknown) says which,
 // and how far the search got. The bool-returning CheckOperations and
-// CheckEvents report false for Unknown.
+// CheckEvents have no Unknown to give, so, like the reference, they search
+// without a memory cap: false always means not linearizable. Use Check
+// with a MemoryLimit where a huge search must not take all the memory.
 //
 // A verbose check searches every partition, so that the visualization can
 // show each; once the verdict is known to be Illegal, a partition whose
