@@ -1,6 +1,7 @@
 package porcupine
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -9,28 +10,53 @@ import (
 // that code written for it works unchanged. They cannot return errors: an
 // invalid model or history makes the bool-returning functions panic (false
 // would claim a violation that was never found), and the others return
-// Unknown with an UnknownReason of Cause "invalid" carrying the error. Check
-// and CheckEventHistory return the error instead.
+// Unknown with an UnknownReason of Cause "invalid" carrying the error. A
+// panic in one of the model's functions is raised again on the calling
+// goroutine, as a *ModelPanic, by all of them. Check and CheckEventHistory
+// return these errors instead.
 
-// CheckOperations reports whether history is linearizable. It has no
-// timeout but keeps the default memory cap: false means Illegal, or that the
-// cap was reached (use Check to tell them apart).
+// noLimit is the memory cap of CheckOperations and CheckEvents: none, as in
+// the reference, since they cannot say Unknown.
+const noLimit = -1
+
+// CheckOperations reports whether history is linearizable. Like the
+// reference, it has neither a timeout nor a memory cap: false always means
+// that the history is not linearizable. (Check with Options.MemoryLimit
+// keeps a search of a huge history from taking all the memory, and says
+// Unknown when it stops one.)
 func CheckOperations(model Model, history []Operation) bool {
-	res, err := Check(model, history, Options{})
+	res, err := Check(model, history, Options{MemoryLimit: noLimit})
 	if err != nil {
 		panic(err)
 	}
-	return res.Verdict == Ok
+	return decided(res) == Ok
 }
 
-// CheckOperationsTimeout is CheckOperations with a timeout (0 for none); it
-// returns Unknown if the timeout or the memory cap stops the search.
-func CheckOperationsTimeout(model Model, history []Operation, timeout time.Duration) CheckResult {
-	res, err := Check(model, history, Options{Timeout: timeout})
+// decided is the verdict of a check that had no reason to stop early.
+func decided(res Result) CheckResult {
+	if res.Verdict == Unknown {
+		panic(fmt.Sprintf("porcupine: a check without timeout or memory cap stopped: %v", res.Unknown))
+	}
+	return res.Verdict
+}
+
+// classic returns Check's verdict the way the reference API does: a model's
+// panic raised again, any other error as Unknown.
+func classic(res Result, err error) CheckResult {
+	var mp *ModelPanic
+	if errors.As(err, &mp) {
+		panic(mp)
+	}
 	if err != nil {
 		return Unknown
 	}
 	return res.Verdict
+}
+
+// CheckOperationsTimeout checks history with a timeout (0 for none) and the
+// default memory cap; it returns Unknown if either stops the search.
+func CheckOperationsTimeout(model Model, history []Operation, timeout time.Duration) CheckResult {
+	return classic(Check(model, history, Options{Timeout: timeout}))
 }
 
 // CheckOperationsVerbose is CheckOperationsTimeout that also returns the
@@ -45,20 +71,16 @@ func CheckOperationsVerbose(model Model, history []Operation, timeout time.Durat
 
 // CheckEvents is CheckOperations for an event history.
 func CheckEvents(model Model, history []Event) bool {
-	res, err := CheckEventHistory(model, history, Options{})
+	res, err := CheckEventHistory(model, history, Options{MemoryLimit: noLimit})
 	if err != nil {
 		panic(err)
 	}
-	return res.Verdict == Ok
+	return decided(res) == Ok
 }
 
 // CheckEventsTimeout is CheckOperationsTimeout for an event history.
 func CheckEventsTimeout(model Model, history []Event, timeout time.Duration) CheckResult {
-	res, err := CheckEventHistory(model, history, Options{Timeout: timeout})
-	if err != nil {
-		return Unknown
-	}
-	return res.Verdict
+	return classic(CheckEventHistory(model, history, Options{Timeout: timeout}))
 }
 
 // CheckEventsVerbose is CheckOperationsVerbose for an event history.
@@ -71,6 +93,10 @@ func CheckEventsVerbose(model Model, history []Event, timeout time.Duration) (Ch
 }
 
 func invalid(err error) (CheckResult, LinearizationInfo) {
+	var mp *ModelPanic
+	if errors.As(err, &mp) {
+		panic(mp)
+	}
 	return Unknown, LinearizationInfo{unknown: &UnknownReason{Cause: "invalid", Detail: err.Error()}}
 }
 

@@ -83,7 +83,7 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) (int32, int) {
 			e := c.entry(int(s&0xffffffff) - 1)
 			if equalWords(e[:c.words], b.words) {
 				other := int32(e[c.words] >> 32)
-				if other == state || (!st.interns && st.m.equal(st.get(other), st.get(state))) {
+				if other == state || (!st.interns && st.equal(st.get(other), st.get(state))) {
 					idx := int32(s&0xffffffff) - 1
 					if c.isDone(idx) {
 						return idx, exhausted
@@ -134,7 +134,7 @@ func (c *cache) containsDone(b *bitset, state int32) bool {
 		e := c.entry(int(s&0xffffffff) - 1)
 		if equalWords(e[:c.words], b.words) {
 			other := int32(e[c.words] >> 32)
-			if other == state || (!st.interns && st.m.equal(st.get(other), st.get(state))) {
+			if other == state || (!st.interns && st.equal(st.get(other), st.get(state))) {
 				return c.isDone(int32(s&0xffffffff) - 1)
 			}
 		}

@@ -16,6 +16,9 @@ const helperDelay = 300 * time.Microsecond
 // DefaultMemoryLimit is the memory cap used when Options.MemoryLimit is 0.
 const DefaultMemoryLimit int64 = 1 << 30
 
+// defaultLimit is DefaultMemoryLimit, a variable for the tests.
+var defaultLimit = DefaultMemoryLimit
+
 // Options control a check.
 type Options struct {
 	// Timeout stops the search after this long with an Unknown verdict.
@@ -73,14 +76,16 @@ func Check(model Model, history []Operation, opts Options) (Result, error) {
 	}
 	parts := [][]Operation{history}
 	if model.Partition != nil {
-		parts = model.Partition(history)
+		if parts, err = partitionGuarded("Partition", model.Partition, history); err != nil {
+			return Result{}, err
+		}
 		for _, p := range parts {
 			if err := validateOperations(p); err != nil {
 				return Result{}, fmt.Errorf("%w (after Partition)", err)
 			}
 		}
 	}
-	return run(cm, parts, opts), nil
+	return run(cm, parts, opts)
 }
 
 // CheckEventHistory is Check for a history of call and return events.
@@ -95,7 +100,10 @@ func CheckEventHistory(model Model, history []Event, opts Options) (Result, erro
 	}
 	parts := [][]Operation{ops}
 	if model.PartitionEvent != nil {
-		evParts := model.PartitionEvent(history)
+		evParts, err := partitionGuarded("PartitionEvent", model.PartitionEvent, history)
+		if err != nil {
+			return Result{}, err
+		}
 		parts = make([][]Operation, len(evParts))
 		for i, p := range evParts {
 			if parts[i], err = eventsToOperations(p); err != nil {
@@ -103,15 +111,16 @@ func CheckEventHistory(model Model, history []Event, opts Options) (Result, erro
 			}
 		}
 	}
-	return run(cm, parts, opts), nil
+	return run(cm, parts, opts)
 }
 
 // run searches the partitions, largest first, on up to Parallelism
 // goroutines. Without Verbose the first Illegal partition stops the others.
-func run(cm *compiledModel, parts [][]Operation, opts Options) Result {
+// A panic in the model stops them all and is returned as a *ModelPanic.
+func run(cm *compiledModel, parts [][]Operation, opts Options) (Result, error) {
 	ctl := &control{memLimit: opts.MemoryLimit, timeout: opts.Timeout}
 	if ctl.memLimit == 0 {
-		ctl.memLimit = DefaultMemoryLimit
+		ctl.memLimit = defaultLimit
 	}
 	if opts.Verbose {
 		ctl.grace = opts.VerboseGrace
@@ -152,6 +161,18 @@ func run(cm *compiledModel, parts [][]Operation, opts Options) Result {
 		i int
 		s *search
 	}
+	var failMu sync.Mutex
+	var failure *panicked
+	fail := func(i int, s *search, p *panicked) {
+		failMu.Lock()
+		if failure == nil {
+			failure = p
+		}
+		failMu.Unlock()
+		ctl.halt(stopPanic)
+		s.release()
+		outcomes[i] = searchOutcome{verdict: Unknown, cause: stopPanic}
+	}
 	workers := opts.Parallelism
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -172,18 +193,27 @@ func run(cm *compiledModel, parts [][]Operation, opts Options) Result {
 					continue
 				}
 				s := newSearch(cm, ctl, i, parts[i], opts.Verbose, true)
-				s.start()
+				if _, p := s.guard(func() bool { s.start(); return false }); p != nil {
+					fail(i, s, p)
+					continue
+				}
 				ring = append(ring, active{i, s})
 			}
 			if len(ring) == 0 {
 				return
 			}
 			for k := 0; k < len(ring); {
-				if !ring[k].s.turn() {
+				a := ring[k]
+				done, p := a.s.guard(a.s.turn)
+				switch {
+				case p != nil:
+					fail(a.i, a.s, p)
+				case done:
+					settle(a.i, a.s.finish())
+				default:
 					k++
 					continue
 				}
-				settle(ring[k].i, ring[k].s.finish())
 				ring = slices.Delete(ring, k, k+1)
 			}
 		}
@@ -212,7 +242,10 @@ func run(cm *compiledModel, parts [][]Operation, opts Options) Result {
 		t.Stop()
 	}
 	wg.Wait()
-	return assemble(parts, outcomes, opts)
+	if failure != nil {
+		return Result{}, failure.raise()
+	}
+	return assemble(parts, outcomes, opts), nil
 }
 
 func assemble(parts [][]Operation, outcomes []searchOutcome, opts Options) Result {
@@ -247,7 +280,7 @@ func assemble(parts [][]Operation, outcomes []searchOutcome, opts Options) Resul
 		case stopMemory:
 			lim := opts.MemoryLimit
 			if lim == 0 {
-				lim = DefaultMemoryLimit
+				lim = defaultLimit
 			}
 			res.Unknown.Detail = fmt.Sprintf("search memory reached the cap of %s", formatBytes(lim))
 		}

@@ -563,3 +563,21 @@ func TestClassesMidSearch(t *testing.T) {
 		}
 	}
 }
+
+func TestBoolFunctionsSearchWithoutTheMemoryCap(t *testing.T) {
+	defer func(n int64) { defaultLimit = n }(defaultLimit)
+	defaultLimit = 4 << 10
+	r := rand.New(rand.NewPCG(9, 9))
+	h := genKV(r, 4, 1, 400, 0)
+	// The cap stops Check and the functions that can say Unknown...
+	res, err := Check(kvModel(), h, Options{})
+	require.NoError(t, err)
+	require.Equal(t, Unknown, res.Verdict)
+	assert.Equal(t, "memory", res.Unknown.Cause)
+	assert.Equal(t, Unknown, CheckOperationsTimeout(kvModel(), h, 0))
+	// ...but the bool ones decide, as they could not say Unknown.
+	assert.True(t, CheckOperations(kvModel(), h))
+	assert.True(t, CheckEvents(kvModel(), toEvents(h)))
+	require.True(t, plant(r, h))
+	assert.False(t, CheckOperations(kvModel(), h))
+}

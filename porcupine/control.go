@@ -13,6 +13,7 @@ const (
 	stopTimeout           // the deadline passed
 	stopMemory            // the memory cap was reached
 	stopIllegal           // another partition is illegal, so the verdict is known
+	stopPanic             // a model function panicked in some partition
 )
 
 func (c stopCause) String() string {
@@ -23,6 +24,8 @@ func (c stopCause) String() string {
 		return "memory"
 	case stopIllegal:
 		return "illegal"
+	case stopPanic:
+		return "panic"
 	}
 	return "none"
 }

@@ -49,16 +49,23 @@
 // ErrInvalidModel or ErrInvalidHistory for input that has no meaningful
 // verdict: a nil Init or Step, a return before its call, a duplicate call
 // id, a second return, a return with no call, a call with no return that is
-// not marked Unknown. The reference-shaped functions cannot return errors:
-// CheckOperations and CheckEvents panic with the error, the others return
-// Unknown with an UnknownReason of Cause "invalid".
+// not marked Unknown. A panic in one of the model's functions (Partition,
+// PartitionEvent, Init, Step, Equal, Hash) stops the check, whichever
+// goroutine ran it, and comes back as a *ModelPanic (wrapping
+// ErrModelPanic) naming the function, the partition, the operation being
+// stepped, and the stack. The reference-shaped functions cannot return
+// errors: all of them panic with a ModelPanic on the calling goroutine;
+// for invalid input, CheckOperations and CheckEvents panic with the error,
+// the others return Unknown with an UnknownReason of Cause "invalid".
 //
 // A check returns Unknown when it hits the timeout or the memory cap
 // (MemoryLimit, DefaultMemoryLimit by default: the estimated size of the
 // search's caches); it never runs out of memory on its own account. The
 // UnknownReason (Result.Unknown, or LinearizationInfo.Unknown) says which,
 // and how far the search got. The bool-returning CheckOperations and
-// CheckEvents report false for Unknown.
+// CheckEvents have no Unknown to give, so, like the reference, they search
+// without a memory cap: false always means not linearizable. Use Check
+// with a MemoryLimit where a huge search must not take all the memory.
 //
 // A verbose check searches every partition, so that the visualization can
 // show each; once the verdict is known to be Illegal, a partition whose
@@ -75,7 +82,10 @@
 // taking turns over one memo, one trying the latest-called candidate first,
 // the other the earliest: which order finds a linearization sooner varies by
 // orders of magnitude between histories, and a configuration exhausted by
-// either is pruned for both. The memo of visited configurations is an open-addressing table keyed by an
+// either is pruned for both. Most of the time goes to the order the
+// history's returns follow (earliest call first when operations complete
+// in call order, latest call first when some stay pending while later
+// ones come and go), or to the head that has got much further. The memo of visited configurations is an open-addressing table keyed by an
 // incremental (Zobrist) hash of the linearized set combined with the state's
 // hash, with the sets packed in chunks; states are interned, so the memo
 // compares integers, and Step results are memoized per (state, operation)

@@ -44,6 +44,9 @@ type search struct {
 	dense  []int32 // transitions from the first denseStates states; -2 unknown
 
 	heads []*head
+	// lifo is how far the history's returns are from call order (see
+	// lifoness); it picks the head that gets most of the time.
+	lifo float64
 
 	// set when the search is over
 	verdict CheckResult
@@ -66,13 +69,11 @@ type frame struct {
 }
 
 // head is one depth-first search over a partition. A search runs two heads
-// in turns, sharing the memo: one tries the candidates of a configuration
-// latest call first, the other earliest call first. Which order finds a
-// linearization sooner varies wildly from history to history (by 50x either
-// way on the jepsen histories), and a configuration either head has
-// reached is pruned for both, so running both costs little more than the
-// better one alone, and an exhaustive search (an Illegal verdict) is not
-// repeated: it ends when both heads have run out.
+// over one memo, one trying the candidates of a configuration latest call
+// first, the other earliest call first (see schedule.go for how they share
+// the time). A configuration either head has exhausted is pruned for both,
+// so an exhaustive search (an Illegal verdict) is not repeated: it ends when
+// one head has run out.
 type head struct {
 	s       *search
 	reverse bool
@@ -233,36 +234,46 @@ func hasInterfaceField(t reflect.Type) bool {
 // denseStates is how many states get a directly indexed transition table.
 const denseStates = 64
 
-// stepMemo is step through the transition memo while it is on.
+// stepMemo is step through the transition memos while states are
+// interned; without interning handles do not repeat, and a fresh handle
+// may be dropped and reused, so nothing is memoized by handle.
 func (s *search) stepMemo(cur, op int32) (int32, bool) {
-	if int(cur) < denseStates && s.states.interns {
+	if !s.states.interns {
+		return s.step(cur, op)
+	}
+	if int(cur) < denseStates {
 		// Few states (a register): a direct-indexed table, no hashing.
-		if s.dense == nil {
-			s.dense = make([]int32, denseStates*len(s.in))
-			for i := range s.dense {
-				s.dense[i] = -2
+		row := len(s.in)
+		k := int(cur)*row + int(op)
+		if k >= len(s.dense) {
+			// rows as states appear: most partitions never fill 64
+			for len(s.dense) < (int(cur)+1)*row {
+				s.dense = append(s.dense, -2)
 			}
-		}
-		k := int(cur)*len(s.in) + int(op)
-		if next := s.dense[k]; next != -2 {
+		} else if next := s.dense[k]; next != -2 {
 			return next, false
 		}
 		id, fresh := s.step(cur, op)
-		s.dense[k] = id
-		return id, fresh
-	}
-	if tr := s.trans; !tr.off {
-		next, slot, found := tr.get(cur, op)
-		if found {
-			return next, false
-		}
-		id, fresh := s.step(cur, op)
-		if !tr.off {
-			tr.put(slot, cur, op, id)
+		if s.states.interns {
+			s.dense[k] = id
 		}
 		return id, fresh
 	}
-	return s.step(cur, op)
+	tr := s.trans
+	if tr.off {
+		return s.step(cur, op)
+	}
+	next, slot, found := tr.get(cur, op)
+	if found {
+		return next, false
+	}
+	id, fresh := s.step(cur, op)
+	if !s.states.interns {
+		tr.stop()
+	} else if !tr.off {
+		tr.put(slot, cur, op, id)
+	}
+	return id, fresh
 }
 
 type searchOutcome struct {
@@ -339,6 +350,7 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 			s.retKey[c] = math.MaxInt32
 		}
 	}
+	s.lifo = lifoness(s.match, s.nodeOp, s.callNode)
 	s.keys = zobristKeys(n)
 	s.states = newStateTable(m, intern)
 	s.cache = newCache(n, (n+63)/64, s.states)
@@ -373,37 +385,19 @@ func (h *head) unlift(call int32) {
 // output was never observed, so only its effect matters.
 func (s *search) step(cur, op int32) (int32, bool) {
 	prev := s.states.get(cur)
+	s.states.call.fn = inStep
 	ok, next := s.m.step(prev, s.in[op], s.out[op])
+	s.states.call.fn = inChecker
 	if !ok && !s.unknown[op] {
 		return -1, false
 	}
-	if s.states.interns && sameObject(prev, next) {
+	if sameObject(prev, next) {
 		// A read handed the state back: skip hashing it again, which for
 		// a long string costs far more than the step.
 		return cur, false
 	}
 	return s.states.intern(next)
 }
-
-// reverseShare is how many times turnSteps the latest-call-first head gets
-// per turn: it is the faster one on most histories measured (the jepsen
-// and kv histories of porcupine's tests), by up to 50x, while the other is
-// faster by up to 100x on a few. A share of 8 rather than 3 took 3% to 15%
-// fewer steps on the slow ones (etcd_002, kv c50) and no more on any
-// history or benchmark measured; the search the other head does is mostly
-// wasted once the first has a head start.
-// The shares are even for the first evenSteps steps, where the other head
-// wins when it does (2^13 rather than 2^14: 8% fewer steps on kv c50, the
-// same on every other history measured; 2^12 doubled a few).
-const (
-	reverseShare = 8
-	evenSteps    = 1 << 13
-)
-
-// turnSteps is a head's share of a turn; a search polls once per turn.
-// Turns are short so that a worker taking turns between partitions
-// reaches a quick violation in any of them soon.
-const turnSteps = 256
 
 // run searches for a linearization and returns Ok, Illegal, or Unknown when
 // stopped from outside (timeout, memory cap, or another partition's
@@ -420,38 +414,16 @@ func (s *search) start() {
 	if classAfter <= 0 {
 		s.classify()
 	}
-	init, _ := s.states.intern(s.m.init())
+	s.states.call = modelCall{inInit, -1}
+	first := s.m.init()
+	s.states.call.fn = inChecker
+	init, _ := s.states.intern(first)
 	root, _ := s.cache.insert(&s.heads[0].bits, init, true)
 	for _, h := range s.heads {
 		h.cur = init
 		h.cands = h.fillCands(h.cands[:0])
 		h.entry = root
 	}
-}
-
-// turn gives each head turnSteps steps and reports whether the search is
-// over. It polls first: a tiny memory cap must stop even a tiny search.
-func (s *search) turn() bool {
-	if cause := s.poll(); cause != stopNone {
-		s.verdict, s.cause = Unknown, cause
-		return true
-	}
-	if !s.classed && s.explored >= classAfter {
-		s.classify()
-	}
-	for _, h := range s.heads {
-		// Exhausted configurations are only marked so once all their
-		// successors are, so one head running out proves Illegal.
-		budget := turnSteps
-		if h.reverse && s.explored > evenSteps {
-			budget *= reverseShare
-		}
-		if v := h.advance(budget); v != "" {
-			s.verdict, s.winner = v, h
-			return true
-		}
-	}
-	return false
 }
 
 // classAfter is how many steps a search takes before it sorts operations
@@ -600,6 +572,7 @@ func (h *head) advance(budget int) CheckResult {
 			}
 			op := s.nodeOp[node]
 			s.explored++
+			s.states.call.op = op
 			id, fresh := s.stepMemo(cur, op)
 			if id >= 0 && s.unknown[op] && (id == cur || !fresh && s.cache.containsDone(&h.bits, id)) {
 				// An unknown-outcome op may also never take effect, so

@@ -3,23 +3,34 @@ package porcupine
 import (
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"unsafe"
 )
 
 // stateTable gives every model state the search reaches a small integer
-// handle. When states can be hashed, equal states share one handle
-// (interning), so the memo cache compares handles instead of calling Equal,
-// and a state is kept in memory once however many cache entries refer to it.
-// Without a hash (a model with Equal but no Hash) every state gets a fresh
-// handle and the cache falls back to Equal.
+// handle. While states repeat, equal states share one handle (interning),
+// so the memo cache compares handles instead of calling Equal, Step results
+// can be memoized per handle, and a state is kept in memory once however
+// many cache entries refer to it. When states hardly ever repeat (an
+// append-only log), interning only costs a probe of a large table per
+// step, so the table stops: every new state gets a fresh handle with its
+// hash, and the cache compares states with Equal when handles differ.
 type stateTable struct {
-	m       *compiledModel
-	blocks  [][]stateEntry // fixed-size blocks: growing never copies
-	n       int
-	slots   []int32 // open addressing over handles; -1 is empty
-	mask    uint64
-	bytes   int64 // estimated memory held, for the memory cap
+	m      *compiledModel
+	blocks [][]stateEntry // block b holds 16<<b entries: growing never copies
+	n      int
+	slots  []int32 // open addressing over handles; -1 is empty
+	mask   uint64
+	bytes  int64 // estimated memory held, for the memory cap
+	// interns is false once interning has stopped, and from the start
+	// without a hash
 	interns bool
+	hashes  bool
+	lookups int // interning probes, and those that found the state
+	hits    int
+	// call is what the search is calling in the model, for the report of
+	// a panic; kept here as the table and the cache call the model too.
+	call modelCall
 }
 
 type stateEntry struct {
@@ -28,26 +39,32 @@ type stateEntry struct {
 }
 
 const (
-	stateBlockShift = 8 // small: a register has a handful of states
-	stateBlock      = 1 << stateBlockShift
+	firstStateBlock = 16 // small: most partitions have a handful of states
 	stateOverhead   = 40 // interface, hash and slot per state, roughly
+	// internJudgeAfter is how many new states interning gets to show that
+	// states repeat: a hit in sixteen lookups pays for the probes, as a
+	// hit saves a Step's allocation and the memo's later probes.
+	internJudgeAfter = 1 << 12
 )
 
 func (t *stateTable) at(id int32) *stateEntry {
-	return &t.blocks[id>>stateBlockShift][id&(stateBlock-1)]
+	x := uint64(id) + firstStateBlock
+	b := bits.Len64(x) - bits.Len64(firstStateBlock)
+	return &t.blocks[b][x-firstStateBlock<<b]
 }
 
 // get returns the state with handle id.
 func (t *stateTable) get(id int32) any { return t.at(id).s }
 
 // hashOf returns the (mixed) hash of the state with handle id; 0 when the
-// table does not intern.
+// model has none.
 func (t *stateTable) hashOf(id int32) uint64 { return t.at(id).h }
 
 func (t *stateTable) count() int { return t.n }
 
 func newStateTable(m *compiledModel, intern bool) *stateTable {
-	t := &stateTable{m: m, interns: intern && m.hash != nil}
+	t := &stateTable{m: m, hashes: m.hash != nil, call: modelCall{op: -1}}
+	t.interns = intern && t.hashes
 	if t.interns {
 		t.slots = make([]int32, 64)
 		for i := range t.slots {
@@ -58,37 +75,59 @@ func newStateTable(m *compiledModel, intern bool) *stateTable {
 	return t
 }
 
-// intern returns the handle of s and whether it is new.
+// intern returns the handle of s and whether it is new; a new handle
+// without interning may still hold a state equal to an older one.
 func (t *stateTable) intern(s any) (int32, bool) {
-	if !t.interns {
-		return t.add(s, 0), true
+	var h uint64
+	if t.hashes {
+		t.call.fn = inHash
+		h = mix64(t.m.hash(s)) // mixed once here, not on every cache probe
+		t.call.fn = inChecker
 	}
-	h := mix64(t.m.hash(s)) // mixed once here, not on every cache probe
+	if !t.interns {
+		return t.add(s, h), true
+	}
+	t.lookups++
 	i := h & t.mask
 	for {
 		id := t.slots[i]
 		if id < 0 {
 			break
 		}
-		if e := t.at(id); e.h == h && t.m.equal(e.s, s) {
+		if e := t.at(id); e.h == h && t.equal(e.s, s) {
+			t.hits++
 			return id, false
 		}
 		i = (i + 1) & t.mask
 	}
 	id := t.add(s, h)
 	t.slots[i] = id
+	if t.n == internJudgeAfter && t.hits*16 < t.lookups {
+		t.interns = false
+		t.bytes -= int64(len(t.slots)) * 4
+		t.slots = nil
+		return id, true
+	}
 	if uint64(t.n)*4 > (t.mask+1)*3 {
 		t.grow()
 	}
 	return id, true
 }
 
+// equal is the model's Equal, noted as being called.
+func (t *stateTable) equal(a, b any) bool {
+	t.call.fn = inEqual
+	eq := t.m.equal(a, b)
+	t.call.fn = inChecker
+	return eq
+}
+
 func (t *stateTable) add(s any, h uint64) int32 {
-	if t.n >= math.MaxInt32 {
+	if t.n >= math.MaxInt32-firstStateBlock {
 		panic("porcupine: more than 2^31 distinct states")
 	}
-	if t.n>>stateBlockShift == len(t.blocks) {
-		t.blocks = append(t.blocks, make([]stateEntry, stateBlock))
+	if x := uint64(t.n) + firstStateBlock; bits.Len64(x)-bits.Len64(firstStateBlock) == len(t.blocks) {
+		t.blocks = append(t.blocks, make([]stateEntry, x))
 	}
 	*t.at(int32(t.n)) = stateEntry{s, h}
 	t.n++
@@ -97,7 +136,7 @@ func (t *stateTable) add(s any, h uint64) int32 {
 }
 
 // dropLast forgets the most recent handle when it turned out not to be
-// needed (a non-interning table whose new state hit the cache).
+// needed (a fresh handle whose configuration hit the cache).
 func (t *stateTable) dropLast() {
 	t.n--
 	e := t.at(int32(t.n))

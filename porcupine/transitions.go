@@ -27,13 +27,7 @@ const (
 )
 
 func newTransitions(enabled bool) *transitions {
-	t := &transitions{off: !enabled}
-	if enabled {
-		t.keys = make([]uint64, 64)
-		t.vals = make([]int32, 64)
-		t.mask = 63
-	}
-	return t
+	return &transitions{off: !enabled}
 }
 
 func transKey(state, op int32) uint64 {
@@ -42,6 +36,13 @@ func transKey(state, op int32) uint64 {
 
 // get returns the memoized result and true, or the slot to fill and false.
 func (t *transitions) get(state, op int32) (int32, uint64, bool) {
+	if t.keys == nil {
+		// allocated on first use: most partitions have too few states
+		// to need it
+		t.keys = make([]uint64, 64)
+		t.vals = make([]int32, 64)
+		t.mask = 63
+	}
 	k := transKey(state, op)
 	i := mix64(k) & t.mask
 	for {
@@ -63,13 +64,18 @@ func (t *transitions) put(slot uint64, state, op, next int32) {
 	t.n++
 	if t.n&(transProbeAfter-1) == 0 && t.hits < t.lookups/2 || t.n == transEarlyLook && t.hits < t.lookups/16 || t.n >= transMaxEntries {
 		// Mostly misses, or large: not worth its memory any more.
-		t.off = true
-		t.keys, t.vals = nil, nil
+		t.stop()
 		return
 	}
 	if uint64(t.n)*4 > (t.mask+1)*3 {
 		t.grow()
 	}
+}
+
+// stop switches the memo off for good.
+func (t *transitions) stop() {
+	t.off = true
+	t.keys, t.vals = nil, nil
 }
 
 func (t *transitions) grow() {
