@@ -1,0 +1,107 @@
+package grade
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// keepArtifacts moves a failed run's folder (its stdout and stderr, and
+// every file the harness wrote into its -logdir: the timeline, a
+// linearizability page, a crash record, a replay's timeline) to
+// <ArtifactDir>/<lab>/<Test>/run<k>-seed<S>, with a README.txt that says
+// what happened and how to run it again. It returns the folder and its
+// files.
+func (o *Options) keepArtifacts(dir string, j job, r RunResult) (string, []string) {
+	dest := filepath.Join(o.ArtifactDir, j.test.Lab, j.test.Name, fmt.Sprintf("run%d-seed%d", j.run, j.seed))
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		fmt.Fprintf(o.Log, "grade: cannot keep the files of %s run %d: %v\n", j.test.Name, j.run, err)
+		return "", nil
+	}
+	// A folder from an earlier grading run with the same seed is replaced:
+	// the same seed is the same run.
+	os.RemoveAll(dest)
+	if err := moveDir(dir, dest); err != nil {
+		fmt.Fprintf(o.Log, "grade: cannot keep the files of %s run %d: %v\n", j.test.Name, j.run, err)
+		return "", nil
+	}
+	readme := fmt.Sprintf(`%s (lab %s, part %s), run %d of %d: %s
+seed %d
+
+Run it again, from the kit's root%s:
+
+    %s
+
+%s
+Files:
+  stdout.txt, stderr.txt   what the test process printed
+  <Test>-seed<S>.log       the harness's timeline of the run (seed, rerun line, failures,
+                           servers' logs, network trace, goroutines), CRASH at the top after a crash
+  *-linearizability.html   the picture of a history that is not linearizable (open it in a browser)
+  *.replay.log             the timeline of the harness's replay check, when it did not reproduce
+`, j.test.Name, j.test.Lab, j.test.Part, j.run, o.Runs, r.Outcome, j.seed, o.kitNote(), r.Rerun, indent(r.Message))
+	os.WriteFile(filepath.Join(dest, "README.txt"), []byte(readme), 0o644)
+	var files []string
+	filepath.WalkDir(dest, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dest, p)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	sort.Strings(files)
+	return dest, files
+}
+
+func (o *Options) kitNote() string {
+	if o.Submission == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (the submission %s adopted into a copy of the kit; `raftlab adopt` makes one)", o.Submission)
+}
+
+func indent(msg string) string {
+	if msg == "" {
+		return ""
+	}
+	return "What it said:\n    " + strings.ReplaceAll(msg, "\n", "\n    ") + "\n"
+}
+
+// moveDir renames src to dst, copying when they are on different file
+// systems (the work folder is in the system's temporary directory).
+func moveDir(src, dst string) error {
+	if err := os.Rename(src, dst); err == nil {
+		return nil
+	}
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.Create(target)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+	if err != nil {
+		return err
+	}
+	return os.RemoveAll(src)
+}

@@ -1,0 +1,108 @@
+package grade
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// freshSeed draws a base seed when none is given; the results record it,
+// so the grading run can be repeated.
+func freshSeed() uint64 {
+	var b [8]byte
+	if _, err := crand.Read(b[:]); err != nil {
+		return uint64(time.Now().UnixNano())
+	}
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+// logLine matches the start of a t.Log/t.Error line under -test.v.
+var logLine = regexp.MustCompile(`^\s+\S+\.go:\d+: `)
+
+// classify reads a run's verdict from its exit and output (the process ran
+// one test with -test.v).
+func classify(name, stdout, stderr string, runErr error, killed bool, limit time.Duration) (Outcome, string) {
+	all := stdout + "\n" + stderr
+	if killed {
+		msg := fmt.Sprintf("killed: still running past the real-time limit of %s; its whole process group was killed", limit)
+		if p := panicText(all); p != "" {
+			msg += "\n" + p
+		}
+		return Timeout, msg
+	}
+	if i := strings.Index(all, "panic: test timed out after"); i >= 0 {
+		return Timeout, fmt.Sprintf("still running past the real-time limit of %s (the testing package's dump of every goroutine is in stderr.txt)\n%s", limit, firstLines(all[i:], 6))
+	}
+	failed := strings.Contains(stdout, "--- FAIL: "+name+" (")
+	panicked := panicText(all)
+	switch {
+	case failed && panicked != "":
+		return Fail, testLog(stdout) + "\n" + panicked
+	case failed:
+		return Fail, testLog(stdout)
+	case panicked != "":
+		return Crash, "the test process crashed:\n" + panicked
+	case runErr != nil:
+		return Crash, fmt.Sprintf("the test process ended (%v) without a verdict\n%s", runErr, lastLines(strings.TrimSpace(all), 12))
+	case strings.Contains(stdout, "--- PASS: "+name+" ("):
+		return Pass, ""
+	case strings.Contains(stdout, "--- SKIP: "+name+" ("):
+		return Skip, testLog(stdout)
+	case strings.Contains(all, "testing: warning: no tests to run"):
+		return Missing, fmt.Sprintf("the test binary has no test %s", name)
+	}
+	return Crash, "the test process exited 0 without a verdict (did the code call os.Exit?)\n" + lastLines(strings.TrimSpace(all), 12)
+}
+
+// panicText returns the panic line of a crash and the lines after it that
+// say where (the goroutine's first frames).
+func panicText(out string) string {
+	for _, marker := range []string{"\npanic: ", "\nfatal error: "} {
+		if i := strings.Index("\n"+out, marker); i >= 0 {
+			return firstLines(out[i:], 14)
+		}
+	}
+	return ""
+}
+
+// testLog returns the test's own log lines (its failure messages), at most
+// twenty.
+func testLog(stdout string) string {
+	var out []string
+	in := false
+	for _, l := range strings.Split(stdout, "\n") {
+		switch {
+		case logLine.MatchString(l):
+			in = true
+		case in && strings.HasPrefix(l, "        "):
+			// a continuation of a multi-line message
+		default:
+			in = false
+			continue
+		}
+		out = append(out, strings.TrimSpace(l))
+		if len(out) == 20 {
+			break
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		lines = append(lines[:n], "…")
+	}
+	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = append([]string{"…"}, lines[len(lines)-n:]...)
+	}
+	return strings.Join(lines, "\n")
+}
