@@ -125,7 +125,7 @@ func Grade(ctx context.Context, o Options) (*Results, error) {
 	}
 	defer os.RemoveAll(work)
 
-	res := &Results{Version: FormatVersion, Started: time.Now(), BaseSeed: o.BaseSeed, Runs: o.Runs,
+	res := &Results{Version: FormatVersion, Started: now(), BaseSeed: o.BaseSeed, Runs: o.Runs,
 		Race: o.Race, Shard: o.Shard.String(), Submission: o.Submission, Command: o.Command}
 	var tests []*TestResult
 	var builds []*labBuild
@@ -180,7 +180,7 @@ func Grade(ctx context.Context, o Options) (*Results, error) {
 		t.score(len(t.Runs))
 		res.Tests = append(res.Tests, *t)
 	}
-	res.Finished = time.Now()
+	res.Finished = now()
 	return res, ctx.Err()
 }
 
@@ -384,9 +384,10 @@ func (o *Options) runOne(ctx context.Context, j job, work string) RunResult {
 	ownGroup(cmd)
 	cmd.Cancel = func() error { return killGroup(cmd) }
 	cmd.WaitDelay = o.Grace
-	r.Started = time.Now()
+	start := time.Now()
+	r.Started = start.UTC().Round(0)
 	runErr := cmd.Run()
-	r.Seconds = time.Since(r.Started).Seconds()
+	r.Seconds = time.Since(start).Seconds()
 	killGroup(cmd) // leftovers of a run that ended by itself
 	stdout.Close()
 	stderr.Close()
@@ -435,3 +436,7 @@ func (nopProgress) Begin([]*TestResult, int)        {}
 func (nopProgress) Started(*TestResult, int)        {}
 func (nopProgress) Finished(*TestResult, RunResult) {}
 func (nopProgress) End()                            {}
+
+// now is the wall clock as the results record it: UTC, without the
+// monotonic reading, so that it survives a JSON round trip unchanged.
+func now() time.Time { return time.Now().UTC().Round(0) }

@@ -1,0 +1,3 @@
+module fakelab
+
+go 1.25
