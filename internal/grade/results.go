@@ -33,7 +33,7 @@ type Results struct {
 	Version    int          `json:"version"`
 	Started    time.Time    `json:"started"`
 	Finished   time.Time    `json:"finished"`
-	BaseSeed   uint64       `json:"base_seed"`
+	BaseSeed   uint64       `json:"base_seed,string"`
 	Runs       int          `json:"runs"` // runs asked for each test
 	Race       bool         `json:"race,omitempty"`
 	Shard      string       `json:"shard,omitempty"`      // "i/n" when one shard of a split run
@@ -67,8 +67,8 @@ type TestResult struct {
 
 // RunResult is one run of a test, in its own process.
 type RunResult struct {
-	Run       int       `json:"run"` // 1-based
-	Seed      uint64    `json:"seed"`
+	Run       int       `json:"run"`         // 1-based
+	Seed      uint64    `json:"seed,string"` // a string: JSON readers that use doubles (jq, JavaScript) would round it
 	Outcome   Outcome   `json:"outcome"`
 	Rerun     string    `json:"rerun"` // from the kit's root
 	Started   time.Time `json:"started"`
