@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -100,7 +99,7 @@ func runGrade(cmd *cobra.Command, args []string, f gradeFlags, changed func(stri
 		}
 		o.Rubric = r
 	}
-	kit, err := findKit(f.kit)
+	kit, err := kitRoot(f.kit)
 	if err != nil {
 		return err
 	}
@@ -167,24 +166,4 @@ func verdictCode(res *grade.Results) int {
 		return 1
 	}
 	return 0
-}
-
-// findKit returns dir, or the folder holding go.mod at or above the
-// working directory.
-func findKit(dir string) (string, error) {
-	if dir != "" {
-		return filepath.Abs(dir)
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod at or above %s: run raftlab inside the kit, or give -kit DIR", wd)
-		}
-	}
 }

@@ -60,7 +60,7 @@ func (o *Options) kitNote() string {
 	if o.Submission == "" {
 		return ""
 	}
-	return fmt.Sprintf(" (the submission %s adopted into a copy of the kit; `raftlab adopt` makes one)", o.Submission)
+	return fmt.Sprintf(" with the submission adopted into it\n(raftlab adopt -out KITCOPY %s, then cd KITCOPY)", o.Submission)
 }
 
 func indent(msg string) string {

@@ -45,6 +45,10 @@ type Options struct {
 	Submission string    // recorded in the results
 	Command    string    // recorded in the results
 
+	// unsubmitted says which labs a graded submission lacks: they earn
+	// nothing instead of grading the kit's own code.
+	unsubmitted func(Lab) bool
+
 	// Grace is how long a run's output may stay open after its process
 	// ended or was killed (the harness's crash monitor writes the crash's
 	// timeline then) before the group is killed; default 10s.
@@ -242,6 +246,10 @@ func (o *Options) prepare(ctx context.Context, lb *labBuild, work string) (LabRe
 		return lr, nil
 	}
 	lr.Present = true
+	if o.unsubmitted != nil && o.unsubmitted(lb.Lab) {
+		lr.Error = fmt.Sprintf("the submission has no %s lab", lb.Lab.Name)
+		return lr, nil
+	}
 	lb.bin = filepath.Join(work, lb.Lab.Name+".test")
 	args := []string{"test", "-c", "-o", lb.bin}
 	if o.Race {
