@@ -264,3 +264,18 @@ func TestShardsMergeIntoTheWholeRun(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconvU(n) }
+
+// -failfast starts nothing after the first run that does not pass; what
+// was left unrun earns nothing and says so.
+func TestFailFastStopsAfterTheFirstFailure(t *testing.T) {
+	o := fakeOptions(t, "quick.yaml")
+	o.FailFast, o.Parallel = true, 1
+	res, err := Grade(context.Background(), o)
+	require.NoError(t, err)
+	// One worker takes the runs in order: run 1 of each test in the
+	// binary's order, TestPass1A first, then TestFail1A.
+	assert.Equal(t, []Outcome{Pass, NotRun}, outcomes(byName(t, res, "TestPass1A")))
+	assert.Equal(t, []Outcome{Fail, NotRun}, outcomes(byName(t, res, "TestFail1A")))
+	assert.Equal(t, []Outcome{NotRun, NotRun}, outcomes(byName(t, res, "TestFreshProcess1B")))
+	assert.Zero(t, byName(t, res, "TestPass1A").Points, "a test whose runs did not all run earns nothing")
+}
