@@ -15,8 +15,7 @@ import (
 // <ArtifactDir>/<lab>/<Test>/run<k>-seed<S>, with a README.txt that says
 // what happened and how to run it again. It returns the folder and its
 // files.
-func (o *Options) keepArtifacts(dir string, j job, r RunResult) (string, []string) {
-	dest := filepath.Join(o.ArtifactDir, j.test.Lab, j.test.Name, fmt.Sprintf("run%d-seed%d", j.run, j.seed))
+func (o *Options) keepArtifacts(dir, dest string, j job, r RunResult) (string, []string) {
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		fmt.Fprintf(o.Log, "grade: cannot keep the files of %s run %d: %v\n", j.test.Name, j.run, err)
 		return "", nil
@@ -54,6 +53,11 @@ Files:
 	})
 	sort.Strings(files)
 	return dest, files
+}
+
+// artifactFolder is where a failed run's folder is kept.
+func (o *Options) artifactFolder(j job) string {
+	return filepath.Join(o.ArtifactDir, j.test.Lab, j.test.Name, fmt.Sprintf("run%d-seed%d", j.run, j.seed))
 }
 
 func (o *Options) kitNote() string {

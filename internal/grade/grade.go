@@ -411,7 +411,11 @@ func (o *Options) runOne(ctx context.Context, j job, work string) RunResult {
 		os.RemoveAll(dir)
 		return r
 	}
-	r.Artifacts, r.Files = o.keepArtifacts(dir, j, r)
+	// The harness names files by where they were written; say where they
+	// are kept.
+	dest := o.artifactFolder(j)
+	r.Message = strings.ReplaceAll(r.Message, dir, dest)
+	r.Artifacts, r.Files = o.keepArtifacts(dir, dest, j, r)
 	return r
 }
 

@@ -68,28 +68,41 @@ func panicText(out string) string {
 	return ""
 }
 
-// testLog returns the test's own log lines (its failure messages), at most
-// twenty.
+// testLog returns the test's own log lines (at most twenty), the failure
+// messages first: the suite's "Test: ..." banner and the harness's own
+// notes (labtest: timeline, seed, replay line) follow them, so that the
+// first line says what went wrong.
 func testLog(stdout string) string {
-	var out []string
-	in := false
+	var msgs, notes [][]string
+	var cur *[][]string
 	for _, l := range strings.Split(stdout, "\n") {
 		switch {
 		case logLine.MatchString(l):
-			in = true
-		case in && strings.HasPrefix(l, "        "):
+			cur = &msgs
+			if note.MatchString(l) {
+				cur = &notes
+			}
+			*cur = append(*cur, []string{strings.TrimSpace(l)})
+		case cur != nil && strings.HasPrefix(l, "        "):
 			// a continuation of a multi-line message
+			last := &(*cur)[len(*cur)-1]
+			*last = append(*last, strings.TrimSpace(l))
 		default:
-			in = false
-			continue
+			cur = nil
 		}
-		out = append(out, strings.TrimSpace(l))
-		if len(out) == 20 {
-			break
-		}
+	}
+	var out []string
+	for _, m := range append(msgs, notes...) {
+		out = append(out, m...)
+	}
+	if len(out) > 20 {
+		out = append(out[:20], "…")
 	}
 	return strings.Join(out, "\n")
 }
+
+// note matches the log lines that are not the failure itself.
+var note = regexp.MustCompile(`^\s+\S+\.go:\d+: (Test: |labtest: )`)
 
 func firstLines(s string, n int) string {
 	lines := strings.SplitN(s, "\n", n+1)
