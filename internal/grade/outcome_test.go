@@ -1,0 +1,57 @@
+package grade
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// A failing lab test under -test.v prints the suite's banner, the failure
+// and the harness's notes; the message leads with the failure.
+func TestFailureMessageLeadsWithWhatWentWrong(t *testing.T) {
+	stdout := `=== RUN   TestInitialElection3A
+    raft3a_test.go:18: Test: initial election
+    probes.go:134: liveness: no leader elected within 5s among connected servers [0 1 2]
+    raft3a_test.go:16: labtest: seed 7; replay with:
+        go test ./raft -run '^TestInitialElection3A$' -seed 7
+--- FAIL: TestInitialElection3A (0.64s)
+FAIL
+`
+	out, msg := classify("TestInitialElection3A", stdout, "", errors.New("exit status 1"), false, time.Minute)
+	assert.Equal(t, Fail, out)
+	assert.Equal(t, "probes.go:134: liveness: no leader elected within 5s among connected servers [0 1 2]\n"+
+		"raft3a_test.go:18: Test: initial election\n"+
+		"raft3a_test.go:16: labtest: seed 7; replay with:\n"+
+		"go test ./raft -run '^TestInitialElection3A$' -seed 7", msg)
+}
+
+func TestClassifyEveryEnding(t *testing.T) {
+	exit1 := errors.New("exit status 1")
+	for _, c := range []struct {
+		name           string
+		stdout, stderr string
+		err            error
+		killed         bool
+		want           Outcome
+		says           string
+	}{
+		{"pass", "=== RUN   TestX\n--- PASS: TestX (0.01s)\nPASS\n", "", nil, false, Pass, ""},
+		{"skip", "=== RUN   TestX\n    x_test.go:3: no ReadIndex\n--- SKIP: TestX (0.00s)\nPASS\n", "", nil, false, Skip, "no ReadIndex"},
+		{"subtest fails", "    --- FAIL: TestX/seed=1 (0.1s)\n--- FAIL: TestX (0.1s)\n", "", exit1, false, Fail, ""},
+		{"goroutine panic", "=== RUN   TestX\n", "panic: index out of range\n\ngoroutine 7 [running]:\nraft.(*Raft).ticker()\n", errors.New("exit status 2"), false, Crash, "panic: index out of range"},
+		{"runtime fatal", "=== RUN   TestX\n", "fatal error: concurrent map writes\n", errors.New("exit status 2"), false, Crash, "concurrent map writes"},
+		{"testing timeout", "=== RUN   TestX\n", "panic: test timed out after 3m0s\n\trunning tests:\n\t\tTestX (3m0s)\n", errors.New("exit status 2"), false, Timeout, "real-time limit of 1m0s"},
+		{"killed", "=== RUN   TestX\n", "", errors.New("signal: killed"), true, Timeout, "process group was killed"},
+		{"os.Exit(0)", "=== RUN   TestX\n", "", nil, false, Crash, "without a verdict"},
+		{"os.Exit(3)", "=== RUN   TestX\n", "bye\n", errors.New("exit status 3"), false, Crash, "exit status 3"},
+		{"no such test", "testing: warning: no tests to run\nPASS\n", "", nil, false, Missing, "no test TestX"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, msg := classify("TestX", c.stdout, c.stderr, c.err, c.killed, time.Minute)
+			assert.Equal(t, c.want, out)
+			assert.Contains(t, msg, c.says)
+		})
+	}
+}
