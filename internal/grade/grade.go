@@ -383,7 +383,11 @@ func (o *Options) runOne(ctx context.Context, j job, work string) RunResult {
 	defer cancel()
 	cmd := exec.CommandContext(runCtx, j.lab.bin, args...)
 	cmd.Dir = j.lab.pkgDir
-	cmd.Env = append(os.Environ(), "RAFTLAB_REPLAY_CHECK="+strconv.FormatBool(o.ReplayCheck))
+	// The grader's options decide these, not what the grader's own
+	// environment happens to hold (CI sets RAFTLAB_STRICT for its own tests).
+	cmd.Env = append(os.Environ(),
+		"RAFTLAB_REPLAY_CHECK="+strconv.FormatBool(o.ReplayCheck),
+		"RAFTLAB_STRICT="+strconv.FormatBool(o.Strict))
 	// Through pipes, not the files themselves, so that Wait also waits for
 	// whatever the test started that still writes to them (the crash
 	// monitor), up to Grace.
