@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,7 +18,11 @@ func goStyleFlags(cmd *cobra.Command) {
 	cmd.DisableFlagParsing = true
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		fs := c.Flags()
-		if err := fs.Parse(doubleDash(fs, args)); err != nil {
+		args, err := doubleDash(fs, args)
+		if err != nil {
+			return fmt.Errorf("%w (raftlab %s -help lists the flags)", err, c.Name())
+		}
+		if err := fs.Parse(args); err != nil {
 			return err
 		}
 		if help, _ := fs.GetBool("help"); help {
@@ -34,20 +39,24 @@ func goStyleFlags(cmd *cobra.Command) {
 }
 
 // doubleDash rewrites -name and -name=value to --name for the long flags
-// of fs; everything after a lone "--" is left alone.
-func doubleDash(fs *pflag.FlagSet, args []string) []string {
+// of fs; everything after a lone "--" is left alone. A -name fs does not
+// have is an error, rather than a string of unknown one-letter flags.
+func doubleDash(fs *pflag.FlagSet, args []string) ([]string, error) {
 	out := make([]string, 0, len(args))
 	for i, a := range args {
 		if a == "--" {
-			return append(out, args[i:]...)
+			return append(out, args[i:]...), nil
 		}
 		if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && len(a) > 2 {
 			name, _, _ := strings.Cut(a[1:], "=")
-			if fs.Lookup(name) != nil {
+			switch {
+			case fs.Lookup(name) != nil:
 				a = "-" + a
+			case fs.ShorthandLookup(name[:1]) == nil: // not -ofile.json either
+				return nil, fmt.Errorf("unknown flag -%s", name)
 			}
 		}
 		out = append(out, a)
 	}
-	return out
+	return out, nil
 }
