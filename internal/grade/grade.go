@@ -141,6 +141,7 @@ func Grade(ctx context.Context, o Options) (*Results, error) {
 			switch {
 			case !lr.Present:
 				// No runs: the summary reports the lab as not present.
+				tr.Runs = []RunResult{}
 			case lr.Error != "":
 				tr.Runs = []RunResult{{Run: 1, Outcome: Error, Message: lr.Error}}
 			case !listed[tr.Name]:
@@ -162,7 +163,7 @@ func Grade(ctx context.Context, o Options) (*Results, error) {
 			continue
 		}
 		mine = append(mine, t)
-		if t.Runs == nil && builds[k].bin != "" {
+		if len(t.Runs) == 0 && builds[k].bin != "" {
 			t.Runs = make([]RunResult, o.Runs)
 			for i := range t.Runs {
 				t.Runs[i] = RunResult{Run: i + 1, Seed: RunSeed(o.BaseSeed, t.Lab, t.Name, i+1), Outcome: NotRun}
