@@ -12,6 +12,10 @@ import (
 // gradeSubmissions grades each -submission tree in its own copy of the
 // kit, one result folder each under -out, and writes the scores as CSV.
 func gradeSubmissions(ctx context.Context, o grade.Options, f gradeFlags) error {
+	// One base seed for the batch: every submission faces the same seeds.
+	if !o.SeedSet {
+		o.BaseSeed, o.SeedSet = grade.FreshSeed(), true
+	}
 	names := grade.SubmissionNames(f.submissions)
 	var subs []*grade.SubmissionResult
 	failed := 0

@@ -218,7 +218,7 @@ func (o *Options) defaults() error {
 		o.Timeout = 3 * time.Minute
 	}
 	if !o.SeedSet {
-		o.BaseSeed = freshSeed()
+		o.BaseSeed = FreshSeed()
 		o.SeedSet = true
 	}
 	if o.ArtifactDir == "" {

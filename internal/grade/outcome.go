@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// freshSeed draws a base seed when none is given; the results record it,
+// FreshSeed draws a base seed when none is given; the results record it,
 // so the grading run can be repeated.
-func freshSeed() uint64 {
+func FreshSeed() uint64 {
 	var b [8]byte
 	if _, err := crand.Read(b[:]); err != nil {
 		return uint64(time.Now().UnixNano())
