@@ -1,0 +1,230 @@
+package shardctrler
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"raftlab/labtest/cluster"
+)
+
+// classicBudget is what the classic tester allowed every test: 120 s.
+var classicBudget = cluster.Budget{Virtual: 120 * time.Second}
+
+// Each part of the classic tests is a subtest with its own cluster: a part
+// that needs the state an earlier one left makes it itself, so every part
+// runs, and replays, alone (-run 'TestBasic/Move').
+
+// run runs body as the subtest name on three fresh controllers.
+func run(t *testing.T, name string, body func(cfg *config, ck *ctrlClerk)) {
+	t.Run(name, func(t *testing.T) {
+		cluster.Run(t, classicBudget, func(w *cluster.World) {
+			cfg := makeConfig(w, setup{})
+			body(cfg, cfg.clerk())
+		})
+	})
+}
+
+func TestBasic(t *testing.T) {
+	run(t, "LeaveJoin", func(cfg *config, ck *ctrlClerk) {
+		cfg.w.Begin("basic leave/join")
+		leaveJoin(cfg, ck)
+		cfg.report()
+	})
+	run(t, "HistoricalQueries", func(cfg *config, ck *ctrlClerk) {
+		history := leaveJoin(cfg, ck)
+		cfg.w.Begin("historical queries")
+		for s := range cfg.N() {
+			cfg.Crash(s)
+			for _, c := range history {
+				cfg.checkSame(fmt.Sprintf("Query(%d) with server %d down", c.Num, s), c, ck.query(c.Num))
+			}
+			cfg.StartAll() // restarts s and connects every server
+		}
+		cfg.report()
+	})
+	run(t, "Move", func(cfg *config, ck *ctrlClerk) {
+		cfg.w.Begin("move")
+		const gid3, gid4 = 503, 504
+		ck.join(map[int][]string{gid3: {"3a", "3b", "3c"}})
+		ck.join(map[int][]string{gid4: {"4a", "4b", "4c"}})
+		cfg.checkLatest(ck, gid3, gid4)
+		for s := range NShards {
+			gid := gid4
+			if s < NShards/2 {
+				gid = gid3
+			}
+			before := ck.query(-1)
+			ck.move(s, gid)
+			if after := ck.query(-1); after.Num <= before.Num {
+				cfg.w.Fatalf("Move(%d, %d) did not make a new configuration: the latest is still config %d", s, gid, after.Num)
+			}
+		}
+		moved := ck.query(-1)
+		for s, gid := range moved.Shards {
+			if want := map[bool]int{true: gid3, false: gid4}[s < NShards/2]; gid != want {
+				cfg.w.Fatalf("after the Moves, config %d puts shard %d on gid %d, want %d (shards %v)", moved.Num, s, gid, want, moved.Shards)
+			}
+		}
+		ck.leave(gid3)
+		ck.leave(gid4)
+		cfg.checkLatest(ck)
+		cfg.report()
+	})
+	run(t, "ConcurrentLeaveJoin", func(cfg *config, ck *ctrlClerk) {
+		cfg.w.Begin("concurrent leave/join")
+		concurrentLeaveJoin(cfg, ck, joinApart)
+		cfg.report()
+	})
+	run(t, "MinimalTransfer", func(cfg *config, ck *ctrlClerk) {
+		concurrentLeaveJoin(cfg, ck, joinApart)
+		cfg.w.Begin("minimal transfers after joins")
+		joinMore(cfg, ck, joinApart)
+		cfg.report()
+	})
+	run(t, "MinimalTransferAfterLeave", func(cfg *config, ck *ctrlClerk) {
+		gids := concurrentLeaveJoin(cfg, ck, joinApart)
+		more := joinMore(cfg, ck, joinApart)
+		cfg.w.Begin("minimal transfers after leaves")
+		leaveMore(cfg, ck, gids, more, joinApart)
+		cfg.report()
+	})
+}
+
+// leaveJoin is the classic basic leave/join: two groups join, one at a
+// time, then leave. It returns the configurations it saw, config 0 first.
+func leaveJoin(cfg *config, ck *ctrlClerk) []Config {
+	cfg.w.T().Helper()
+	const gid1, gid2 = 1, 2
+	servers := map[int][]string{gid1: {"x", "y", "z"}, gid2: {"a", "b", "c"}}
+	history := []Config{cfg.checkLatest(ck)}
+	ck.join(map[int][]string{gid1: servers[gid1]})
+	history = append(history, cfg.checkLatest(ck, gid1))
+	ck.join(map[int][]string{gid2: servers[gid2]})
+	c := cfg.checkLatest(ck, gid1, gid2)
+	history = append(history, c)
+	for gid, want := range servers {
+		if got := c.Groups[gid]; !slices.Equal(got, want) {
+			cfg.w.Fatalf("config %d gives group %d the servers %v, want %v as joined", c.Num, gid, got, want)
+		}
+	}
+	ck.leave(gid1)
+	history = append(history, cfg.checkLatest(ck, gid2))
+	ck.leave(gid2)
+	history = append(history, cfg.checkLatest(ck))
+	for i, c := range history {
+		if c.Num != i {
+			cfg.w.Fatalf("config numbers must count the changes from 0: the configs after each step are numbered %v", nums(history))
+		}
+	}
+	return history
+}
+
+func nums(cs []Config) []int {
+	var out []int
+	for _, c := range cs {
+		out = append(out, c.Num)
+	}
+	return out
+}
+
+// joinMode says whether groups join one to a call or several at once.
+type joinMode int
+
+const (
+	joinApart    joinMode = iota // one gid per Join, one per Leave: TestBasic
+	joinTogether                 // several gids in one Join or Leave: TestMulti
+)
+
+// npara is the number of clerks of the concurrent tests, each with its own
+// group.
+const npara = 10
+
+// concurrentLeaveJoin has npara clerks at once each join a group and a
+// second one and make the second leave; it checks the result and returns
+// the groups that stay.
+func concurrentLeaveJoin(cfg *config, ck *ctrlClerk, mode joinMode) []int {
+	cfg.w.T().Helper()
+	gids := make([]int, npara)
+	done := make(chan struct{}, npara)
+	for i := range npara {
+		gid := 100 + 10*i
+		gids[i] = gid
+		cki := cfg.clerk()
+		cfg.w.H.Go(fmt.Sprintf("clerk %d: join %d and %d, leave %d", i, gid, gid+1000, gid+1000), func() {
+			servers := map[int][]string{gid: {fmt.Sprintf("s%da", gid)}, gid + 1000: {fmt.Sprintf("s%db", gid)}}
+			if mode == joinTogether {
+				cki.ck.Join(servers)
+			} else {
+				cki.ck.Join(map[int][]string{gid + 1000: servers[gid+1000]})
+				cki.ck.Join(map[int][]string{gid: servers[gid]})
+			}
+			cki.ck.Leave([]int{gid + 1000})
+			done <- struct{}{}
+		})
+	}
+	deadline := time.After(callWait)
+	for range npara {
+		select {
+		case <-done:
+		case <-deadline:
+			cfg.w.Fatalf("liveness: %d clerks' joins and leaves did not all complete within %v (virtual) with every controller up", npara, callWait)
+		}
+	}
+	cfg.checkLatest(ck, gids...)
+	return gids
+}
+
+// joinMore joins five more groups to the npara of concurrentLeaveJoin,
+// checking each change for minimal transfers, and returns them.
+func joinMore(cfg *config, ck *ctrlClerk, mode joinMode) []int {
+	cfg.w.T().Helper()
+	c1 := ck.query(-1)
+	stayed := slices.Collect(mapsKeys(c1.Groups))
+	var more []int
+	batch := map[int][]string{}
+	for i := range 5 {
+		gid := npara + 1 + i
+		more = append(more, gid)
+		batch[gid] = []string{fmt.Sprintf("%da", gid), fmt.Sprintf("%db", gid), fmt.Sprintf("%dc", gid)}
+		if mode == joinApart {
+			before := ck.query(-1)
+			ck.join(batch)
+			after := cfg.checkLatest(ck, append(slices.Clone(stayed), more...)...)
+			cfg.checkMinimal(fmt.Sprintf("Join(%d)", gid), before, after)
+			batch = map[int][]string{}
+		}
+	}
+	if mode == joinTogether {
+		ck.join(batch)
+	}
+	c2 := cfg.checkLatest(ck, append(slices.Clone(stayed), more...)...)
+	cfg.checkMinimal(fmt.Sprintf("the Joins of %v", more), c1, c2)
+	return more
+}
+
+// leaveMore makes the groups more leave again, checking each change.
+func leaveMore(cfg *config, ck *ctrlClerk, stay, more []int, mode joinMode) {
+	cfg.w.T().Helper()
+	c2 := ck.query(-1)
+	if mode == joinTogether {
+		ck.leave(more...)
+	} else {
+		for i, gid := range more {
+			before := ck.query(-1)
+			ck.leave(gid)
+			after := cfg.checkLatest(ck, append(slices.Clone(stay), more[i+1:]...)...)
+			cfg.checkMinimal(fmt.Sprintf("Leave(%d)", gid), before, after)
+		}
+	}
+	c3 := cfg.checkLatest(ck, stay...)
+	cfg.checkMinimal(fmt.Sprintf("the Leaves of %v", more), c2, c3)
+}
+
+// report closes the measured part of a test.
+func (cfg *config) report() {
+	cfg.w.T().Helper()
+	cfg.w.H.Settle()
+	cfg.w.End(fmt.Sprintf(", %d peers", cfg.N()))
+}
