@@ -228,3 +228,120 @@ func (cfg *config) report() {
 	cfg.w.H.Settle()
 	cfg.w.End(fmt.Sprintf(", %d peers", cfg.N()))
 }
+
+// Minimal transfers where shards must move: fewer groups than shards, so
+// every Join takes shards from the others and every Leave hands its
+// shards out, one group at a time and several at once, and from uneven
+// assignments that Moves left. Every change must move exactly as few
+// shards as an even assignment can.
+func TestMinimalAgain(t *testing.T) {
+	cluster.Run(t, classicBudget, func(w *cluster.World) {
+		cfg := makeConfig(w, setup{})
+		ck := cfg.clerk()
+		var gids []int
+		servers := func(gids ...int) map[int][]string {
+			m := map[int][]string{}
+			for _, g := range gids {
+				m[g] = []string{fmt.Sprintf("s%da", g), fmt.Sprintf("s%db", g)}
+			}
+			return m
+		}
+		change := func(what string, do func(), gidsAfter []int) {
+			w.T().Helper()
+			before := ck.query(-1)
+			do()
+			gids = gidsAfter
+			cfg.checkMinimal(what, before, cfg.checkLatest(ck, gids...))
+		}
+
+		w.Begin("minimal transfers, one group at a time")
+		for g := 1; g <= NShards+2; g++ {
+			change(fmt.Sprintf("Join(%d)", g), func() { ck.join(servers(g)) }, append(slices.Clone(gids), g))
+		}
+		w.Rand.Shuffle(len(gids), func(i, j int) { gids[i], gids[j] = gids[j], gids[i] })
+		for len(gids) > 1 {
+			g := gids[0]
+			change(fmt.Sprintf("Leave(%d)", g), func() { ck.leave(g) }, slices.Clone(gids[1:]))
+		}
+		cfg.report()
+
+		w.Begin("minimal transfers, several groups at once")
+		for _, batch := range [][]int{{21, 22, 23}, {24, 25}, {26, 27, 28, 29}} {
+			change(fmt.Sprintf("Join(%v)", batch), func() { ck.join(servers(batch...)) }, append(slices.Clone(gids), batch...))
+		}
+		for len(gids) > 2 {
+			leaving := slices.Clone(gids[:min(3, len(gids)-2)])
+			change(fmt.Sprintf("Leave(%v)", leaving), func() { ck.leave(leaving...) }, slices.Clone(gids[len(leaving):]))
+		}
+		cfg.report()
+
+		w.Begin("minimal transfers from uneven assignments")
+		for s := range NShards {
+			ck.move(s, gids[0]) // all on one group
+		}
+		change("Join(31)", func() { ck.join(servers(31)) }, append(slices.Clone(gids), 31))
+		for s := range NShards / 2 {
+			ck.move(s, 31)
+		}
+		change(fmt.Sprintf("Leave(%d)", gids[1]), func() { ck.leave(gids[1]) }, []int{gids[0], 31})
+		change("Join(32, 33)", func() { ck.join(servers(32, 33)) }, []int{gids[0], 31, 32, 33})
+		cfg.report()
+	})
+}
+
+func TestMulti(t *testing.T) {
+	run(t, "LeaveJoin", func(cfg *config, ck *ctrlClerk) {
+		cfg.w.Begin("multi-group join/leave")
+		cfg.checkLatest(ck)
+		servers := map[int][]string{1: {"x", "y", "z"}, 2: {"a", "b", "c"}, 3: {"j", "k", "l"}}
+		ck.join(map[int][]string{1: servers[1], 2: servers[2]})
+		cfg.checkLatest(ck, 1, 2)
+		ck.join(map[int][]string{3: servers[3]})
+		c := cfg.checkLatest(ck, 1, 2, 3)
+		for gid, want := range servers {
+			if got := c.Groups[gid]; !slices.Equal(got, want) {
+				cfg.w.Fatalf("config %d gives group %d the servers %v, want %v as joined", c.Num, gid, got, want)
+			}
+		}
+		ck.leave(1, 3)
+		cfg.checkLatest(ck, 2)
+		ck.leave(2)
+		cfg.checkLatest(ck)
+		cfg.report()
+	})
+	run(t, "ConcurrentLeaveJoin", func(cfg *config, ck *ctrlClerk) {
+		cfg.w.Begin("concurrent multi leave/join")
+		concurrentLeaveJoin(cfg, ck, joinTogether)
+		cfg.report()
+	})
+	run(t, "MinimalTransfer", func(cfg *config, ck *ctrlClerk) {
+		concurrentLeaveJoin(cfg, ck, joinTogether)
+		cfg.w.Begin("minimal transfers after multijoins")
+		joinMore(cfg, ck, joinTogether)
+		cfg.report()
+	})
+	run(t, "MinimalTransferAfterLeave", func(cfg *config, ck *ctrlClerk) {
+		gids := concurrentLeaveJoin(cfg, ck, joinTogether)
+		more := joinMore(cfg, ck, joinTogether)
+		cfg.w.Begin("minimal transfers after multileaves")
+		leaveMore(cfg, ck, gids, more, joinTogether)
+		cfg.report()
+	})
+	run(t, "AgreeConfig", func(cfg *config, ck *ctrlClerk) {
+		concurrentLeaveJoin(cfg, ck, joinTogether)
+		joinMore(cfg, ck, joinTogether)
+		cfg.w.Begin("check same config on servers")
+		// The classic check: the leader's successor has the same latest
+		// configuration.
+		leader := cfg.CheckOneLeader()
+		latest := ck.query(-1)
+		cfg.Crash(leader)
+		cfg.CheckOneLeader()
+		cfg.checkSame(fmt.Sprintf("Query(-1) after the leader, server %d, crashed", leader), latest, ck.query(-1))
+		cfg.StartAll()
+		// And every server's whole list, as far as each comes to lead.
+		checked := cfg.checkServersAgree(ck, 8)
+		cfg.w.Logf("determinism: compared the configurations of %d of %d servers", checked, cfg.N())
+		cfg.report()
+	})
+}
