@@ -181,7 +181,7 @@ func (cfg *config) checkAnswer(num, floor int, got Config, via string) error {
 		return nil
 	}
 	if diff := configDiff(first.config, got); diff != "" {
-		return fmt.Errorf("determinism: config %d differs between two answers (from %s and from %s): %s; every server applies the same log and must compute the same configurations (a rebalance must not depend on map iteration order)",
+		return fmt.Errorf("determinism: config %d differs between two answers (the first to %s, this one to %s): %s; every server applies the same log and must compute the same configurations (a rebalance must not depend on map iteration order)",
 			got.Num, first.from, via, diff)
 	}
 	return nil

@@ -16,11 +16,15 @@ var classicBudget = cluster.Budget{Virtual: 120 * time.Second}
 // that needs the state an earlier one left makes it itself, so every part
 // runs, and replays, alone (-run 'TestBasic/Move').
 
+// suiteSetup is the servers' setup in every test of the suite: the
+// flawed-variant tests (flawed_test.go) swap in a flawed rebalance.
+var suiteSetup = setup{}
+
 // run runs body as the subtest name on three fresh controllers.
 func run(t *testing.T, name string, body func(cfg *config, ck *ctrlClerk)) {
 	t.Run(name, func(t *testing.T) {
 		cluster.Run(t, classicBudget, func(w *cluster.World) {
-			cfg := makeConfig(w, setup{})
+			cfg := makeConfig(w, suiteSetup)
 			body(cfg, cfg.clerk())
 		})
 	})
@@ -236,7 +240,7 @@ func (cfg *config) report() {
 // shards as an even assignment can.
 func TestMinimalAgain(t *testing.T) {
 	cluster.Run(t, classicBudget, func(w *cluster.World) {
-		cfg := makeConfig(w, setup{})
+		cfg := makeConfig(w, suiteSetup)
 		ck := cfg.clerk()
 		var gids []int
 		servers := func(gids ...int) map[int][]string {
