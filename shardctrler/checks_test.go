@@ -75,7 +75,7 @@ func (cfg *config) checkMinimal(change string, before, after Config) {
 		from, to := before.Shards[s], after.Shards[s]
 		_, fromStays := after.Groups[from]
 		_, toWasThere := before.Groups[to]
-		if from != to && fromStays && toWasThere && even(before) {
+		if from != to && fromStays && toWasThere && isEven(before) {
 			cfg.w.Fatalf("non-minimal transfer after %s: shard %d moved from group %d to group %d, both in config %d and in config %d (shards %v -> %v)",
 				change, s, from, to, before.Num, after.Num, before.Shards, after.Shards)
 		}
@@ -86,9 +86,9 @@ func (cfg *config) checkMinimal(change string, before, after Config) {
 	}
 }
 
-// even reports whether c has groups, every shard on one of them, and
+// isEven reports whether c has groups, every shard on one of them, and
 // shard counts at most one apart.
-func even(c Config) bool {
+func isEven(c Config) bool {
 	if len(c.Groups) == 0 {
 		return false
 	}

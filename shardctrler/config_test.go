@@ -52,17 +52,17 @@ type config struct {
 
 	mu      sync.Mutex
 	shuffle *rand.Rand     // the order in which a clerk gets its servers
-	answers map[int]answer // config num -> the first answer seen for it
+	answers map[int]queryAnswer // config num -> the first answer seen for it
 }
 
-// answer is a configuration a clerk was handed, and by whom.
-type answer struct {
+// queryAnswer is a configuration a clerk was handed, and by whom.
+type queryAnswer struct {
 	config Config
 	from   string
 }
 
 func makeConfig(w *cluster.World, s setup) *config {
-	cfg := &config{w: w, shuffle: w.H.NewRand("shardctrler clerk servers"), answers: map[int]answer{}}
+	cfg := &config{w: w, shuffle: w.H.NewRand("shardctrler clerk servers"), answers: map[int]queryAnswer{}}
 	cfg.Group = cluster.NewGroup(w, cluster.GroupSpec[*ShardCtrler]{
 		N: nCtrlers,
 		Start: func(inc *cluster.Incarnation) (*ShardCtrler, []any) {
@@ -177,7 +177,7 @@ func (cfg *config) checkAnswer(num, floor int, got Config, via string) error {
 	defer cfg.mu.Unlock()
 	first, seen := cfg.answers[got.Num]
 	if !seen {
-		cfg.answers[got.Num] = answer{config: copyConfig(got), from: via}
+		cfg.answers[got.Num] = queryAnswer{config: copyConfig(got), from: via}
 		return nil
 	}
 	if diff := configDiff(first.config, got); diff != "" {

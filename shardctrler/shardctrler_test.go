@@ -20,8 +20,8 @@ var classicBudget = cluster.Budget{Virtual: 120 * time.Second}
 // flawed-variant tests (flawed_test.go) swap in a flawed rebalance.
 var suiteSetup = setup{}
 
-// run runs body as the subtest name on three fresh controllers.
-func run(t *testing.T, name string, body func(cfg *config, ck *ctrlClerk)) {
+// runPart runs body as the subtest name on three fresh controllers.
+func runPart(t *testing.T, name string, body func(cfg *config, ck *ctrlClerk)) {
 	t.Run(name, func(t *testing.T) {
 		cluster.Run(t, classicBudget, func(w *cluster.World) {
 			cfg := makeConfig(w, suiteSetup)
@@ -31,12 +31,12 @@ func run(t *testing.T, name string, body func(cfg *config, ck *ctrlClerk)) {
 }
 
 func TestBasic(t *testing.T) {
-	run(t, "LeaveJoin", func(cfg *config, ck *ctrlClerk) {
+	runPart(t, "LeaveJoin", func(cfg *config, ck *ctrlClerk) {
 		cfg.w.Begin("basic leave/join")
 		leaveJoin(cfg, ck)
 		cfg.report()
 	})
-	run(t, "HistoricalQueries", func(cfg *config, ck *ctrlClerk) {
+	runPart(t, "HistoricalQueries", func(cfg *config, ck *ctrlClerk) {
 		history := leaveJoin(cfg, ck)
 		cfg.w.Begin("historical queries")
 		for s := range cfg.N() {
@@ -48,7 +48,7 @@ func TestBasic(t *testing.T) {
 		}
 		cfg.report()
 	})
-	run(t, "Move", func(cfg *config, ck *ctrlClerk) {
+	runPart(t, "Move", func(cfg *config, ck *ctrlClerk) {
 		cfg.w.Begin("move")
 		const gid3, gid4 = 503, 504
 		ck.join(map[int][]string{gid3: {"3a", "3b", "3c"}})
@@ -76,18 +76,18 @@ func TestBasic(t *testing.T) {
 		cfg.checkLatest(ck)
 		cfg.report()
 	})
-	run(t, "ConcurrentLeaveJoin", func(cfg *config, ck *ctrlClerk) {
+	runPart(t, "ConcurrentLeaveJoin", func(cfg *config, ck *ctrlClerk) {
 		cfg.w.Begin("concurrent leave/join")
 		concurrentLeaveJoin(cfg, ck, joinApart)
 		cfg.report()
 	})
-	run(t, "MinimalTransfer", func(cfg *config, ck *ctrlClerk) {
+	runPart(t, "MinimalTransfer", func(cfg *config, ck *ctrlClerk) {
 		concurrentLeaveJoin(cfg, ck, joinApart)
 		cfg.w.Begin("minimal transfers after joins")
 		joinMore(cfg, ck, joinApart)
 		cfg.report()
 	})
-	run(t, "MinimalTransferAfterLeave", func(cfg *config, ck *ctrlClerk) {
+	runPart(t, "MinimalTransferAfterLeave", func(cfg *config, ck *ctrlClerk) {
 		gids := concurrentLeaveJoin(cfg, ck, joinApart)
 		more := joinMore(cfg, ck, joinApart)
 		cfg.w.Begin("minimal transfers after leaves")
@@ -119,13 +119,13 @@ func leaveJoin(cfg *config, ck *ctrlClerk) []Config {
 	history = append(history, cfg.checkLatest(ck))
 	for i, c := range history {
 		if c.Num != i {
-			cfg.w.Fatalf("config numbers must count the changes from 0: the configs after each step are numbered %v", nums(history))
+			cfg.w.Fatalf("config numbers must count the changes from 0: the configs after each step are numbered %v", configNums(history))
 		}
 	}
 	return history
 }
 
-func nums(cs []Config) []int {
+func configNums(cs []Config) []int {
 	var out []int
 	for _, c := range cs {
 		out = append(out, c.Num)
@@ -294,7 +294,7 @@ func TestMinimalAgain(t *testing.T) {
 }
 
 func TestMulti(t *testing.T) {
-	run(t, "LeaveJoin", func(cfg *config, ck *ctrlClerk) {
+	runPart(t, "LeaveJoin", func(cfg *config, ck *ctrlClerk) {
 		cfg.w.Begin("multi-group join/leave")
 		cfg.checkLatest(ck)
 		servers := map[int][]string{1: {"x", "y", "z"}, 2: {"a", "b", "c"}, 3: {"j", "k", "l"}}
@@ -313,25 +313,25 @@ func TestMulti(t *testing.T) {
 		cfg.checkLatest(ck)
 		cfg.report()
 	})
-	run(t, "ConcurrentLeaveJoin", func(cfg *config, ck *ctrlClerk) {
+	runPart(t, "ConcurrentLeaveJoin", func(cfg *config, ck *ctrlClerk) {
 		cfg.w.Begin("concurrent multi leave/join")
 		concurrentLeaveJoin(cfg, ck, joinTogether)
 		cfg.report()
 	})
-	run(t, "MinimalTransfer", func(cfg *config, ck *ctrlClerk) {
+	runPart(t, "MinimalTransfer", func(cfg *config, ck *ctrlClerk) {
 		concurrentLeaveJoin(cfg, ck, joinTogether)
 		cfg.w.Begin("minimal transfers after multijoins")
 		joinMore(cfg, ck, joinTogether)
 		cfg.report()
 	})
-	run(t, "MinimalTransferAfterLeave", func(cfg *config, ck *ctrlClerk) {
+	runPart(t, "MinimalTransferAfterLeave", func(cfg *config, ck *ctrlClerk) {
 		gids := concurrentLeaveJoin(cfg, ck, joinTogether)
 		more := joinMore(cfg, ck, joinTogether)
 		cfg.w.Begin("minimal transfers after multileaves")
 		leaveMore(cfg, ck, gids, more, joinTogether)
 		cfg.report()
 	})
-	run(t, "AgreeConfig", func(cfg *config, ck *ctrlClerk) {
+	runPart(t, "AgreeConfig", func(cfg *config, ck *ctrlClerk) {
 		concurrentLeaveJoin(cfg, ck, joinTogether)
 		joinMore(cfg, ck, joinTogether)
 		cfg.w.Begin("check same config on servers")
