@@ -51,7 +51,7 @@ type config struct {
 	w *cluster.World
 
 	mu      sync.Mutex
-	shuffle *rand.Rand     // the order in which a clerk gets its servers
+	shuffle *rand.Rand          // the order in which a clerk gets its servers
 	answers map[int]queryAnswer // config num -> the first answer seen for it
 }
 
