@@ -85,3 +85,66 @@ func TestExactlyOnce(t *testing.T) {
 		cfg.report()
 	})
 }
+
+// A leader cut off from the others must neither change the configuration
+// nor answer a Query with the configurations it has, which the majority
+// has moved past; once the partition heals, both complete, the Join once.
+func TestPartitionedLeader(t *testing.T) {
+	cluster.Run(t, classicBudget, func(w *cluster.World) {
+		cfg := makeConfig(w, suiteSetup)
+		ck := cfg.clerk()
+		ck.join(map[int][]string{1: {"a"}})
+		cfg.checkLatest(ck, 1)
+
+		w.Begin("no progress, and no stale answer, in a minority")
+		leader := cfg.CheckOneLeader()
+		var others []int
+		for i := range cfg.N() {
+			if i != leader {
+				others = append(others, i)
+			}
+		}
+		cfg.Partition([]int{leader}, others)
+		ckMajority := cfg.clerk()
+		ckMajority.client.ConnectOnly(cfg, others)
+		ckMajority.join(map[int][]string{2: {"b"}})
+		ckMajority.join(map[int][]string{3: {"c"}})
+		cfg.checkLatest(ckMajority, 1, 2, 3)
+
+		ckQuery, ckJoin := cfg.clerk(), cfg.clerk()
+		ckQuery.client.ConnectOnly(cfg, []int{leader})
+		ckJoin.client.ConnectOnly(cfg, []int{leader})
+		var got Config
+		queried, joined := make(chan struct{}), make(chan struct{})
+		w.H.Go("Query(-1) via the old leader", func() { got = ckQuery.queryNow(-1); close(queried) })
+		w.H.Go("Join(4) via the old leader", func() { ckJoin.ck.Join(map[int][]string{4: {"d"}}); close(joined) })
+		select {
+		case <-queried:
+			// checkAnswer has failed the test if got is stale; a fresh
+			// one cannot come from the minority.
+			w.Fatalf("a Query through a clerk that reaches only server %d, cut off from the majority, completed (config %d)", leader, got.Num)
+		case <-joined:
+			w.Fatalf("a Join through a clerk that reaches only server %d, cut off from the majority, completed", leader)
+		case <-time.After(2 * time.Second):
+		}
+
+		cfg.Heal()
+		for _, c := range []*ctrlClerk{ckQuery, ckJoin} {
+			c.client.ConnectTo(cfg, others...)
+		}
+		for _, call := range []struct {
+			what string
+			done chan struct{}
+		}{{"Query", queried}, {"Join", joined}} {
+			select {
+			case <-call.done:
+			case <-time.After(callWait):
+				w.Fatalf("liveness: the %s begun in the minority did not complete within %v (virtual) after the partition healed", call.what, callWait)
+			}
+		}
+		if latest := cfg.checkLatest(ck, 1, 2, 3, 4); latest.Num != 4 {
+			w.Fatalf("exactly once: four Joins made config %d as the latest, want config 4", latest.Num)
+		}
+		cfg.report()
+	})
+}
