@@ -14,7 +14,6 @@ package shardctrler
 
 import (
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -227,5 +226,3 @@ func copyConfig(c Config) Config {
 	}
 	return out
 }
-
-func mapsKeys[V any](m map[int]V) func(func(int) bool) { return maps.Keys(m) }

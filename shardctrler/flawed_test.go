@@ -16,6 +16,7 @@ package shardctrler
 
 import (
 	"context"
+	"maps"
 	"os"
 	"os/exec"
 	"slices"
@@ -86,7 +87,7 @@ func roundRobinRebalance(shards []int, groups map[int][]string) []int {
 	if len(groups) == 0 {
 		return out
 	}
-	gids := slices.Sorted(mapsKeys(groups))
+	gids := slices.Sorted(maps.Keys(groups))
 	for s := range out {
 		out[s] = gids[s%len(gids)]
 	}

@@ -2,6 +2,7 @@ package shardctrler
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -185,7 +186,7 @@ func concurrentLeaveJoin(cfg *config, ck *ctrlClerk, mode joinMode) []int {
 func joinMore(cfg *config, ck *ctrlClerk, mode joinMode) []int {
 	cfg.w.T().Helper()
 	c1 := ck.query(-1)
-	stayed := slices.Collect(mapsKeys(c1.Groups))
+	stayed := slices.Sorted(maps.Keys(c1.Groups))
 	var more []int
 	batch := map[int][]string{}
 	for i := range 5 {
