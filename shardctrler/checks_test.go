@@ -67,8 +67,8 @@ func (cfg *config) checkSame(what string, want, got Config) {
 // moved between two groups that are in both configurations: a minimal
 // change from an even assignment only moves shards to joined groups and
 // from departed ones. That is the classic check, on groups that exist;
-// the count also catches a rebalance that gives a joined group too many
-// shards, or moves more of a departed one's than it must.
+// the count also covers changes from uneven assignments (after Moves),
+// where shards may have to move between groups that stay.
 func (cfg *config) checkMinimal(change string, before, after Config) {
 	cfg.w.T().Helper()
 	for s := range NShards {

@@ -39,7 +39,6 @@ type rebalancer interface {
 
 // setup describes a test's servers.
 type setup struct {
-	net cluster.NetMode
 	// rebalance replaces our server's rebalance (nil: its own); a server
 	// without the switch fails the test that asks for it.
 	rebalance func(shards []int, groups map[int][]string) []int
@@ -79,7 +78,7 @@ func makeConfig(w *cluster.World, s setup) *config {
 		Kill: (*ShardCtrler).Kill,
 		Raft: func(sc *ShardCtrler) cluster.RaftState { return sc.rf },
 	})
-	w.SetNet(s.net)
+	w.SetNet(cluster.Reliable) // as in the classic tests; the fault tests set their own faults
 	cfg.StartAll()
 	return cfg
 }
