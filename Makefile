@@ -4,7 +4,7 @@ PKGS ?= ./...
 # Extra flags for the lab targets, e.g. make 3A ARGS='-seed 42 -v'
 ARGS ?=
 
-.PHONY: test race vet bench raft 3A 3B 3C 3D kvraft 4A 4B plainraft mutants chromium
+.PHONY: test race vet bench raft 3A 3B 3C 3D kvraft 4A 4B shardctrler plainraft mutants chromium
 test:
 	$(GO) test $(PKGS)
 
@@ -28,6 +28,9 @@ kvraft:
 
 4A 4B:
 	$(GO) test ./kvraft -run '$@' $(ARGS)
+
+shardctrler:
+	$(GO) test ./shardctrler $(ARGS)
 
 # The graded suite against the second, plain Raft (raft/testdata/plainraft),
 # in a scratch copy of the module, e.g. make plainraft ARGS='-count=5'

@@ -27,8 +27,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"raftlab/labrpc"
 )
 
 // chaosDefaultSeeds is how many seeds TestChaos runs when -seeds is not
@@ -113,59 +111,22 @@ func (cc *chaosClients) run(me int, rnd *rand.Rand) {
 	}
 }
 
-// watchLeaders polls every live server's GetState and reports a breach of
-// election safety (surveyLeaders): two leaders of one term, however briefly
-// they overlap, or a leader without the votes to show for it.
-func watchLeaders(w *cluster.World, cfg *config, done chan struct{}, wg *sync.WaitGroup) {
-	defer wg.Done()
-	for {
-		select {
-		case <-done:
-			return
-		case <-time.After(37 * time.Millisecond):
-		}
-		if _, err := cfg.Survey(); err != nil {
-			w.Report(err)
-			return
-		}
-	}
-}
-
-// chaosProfile is one seed's mix of faults.
+// chaosProfile is one seed's cluster and mix of faults.
 type chaosProfile struct {
-	servers     int
-	service     service
-	pCrash      int // per-mille chance per step of each kind of action
-	pCrashLead  int // crash whoever leads: the Figure 8 move
-	pRestart    int
-	pPartition  int
-	pCut        int
-	pHeal       int
-	pFaults     int
-	maxDrop     float64
-	maxDup      float64
-	maxDelay    time.Duration
-	reorderings bool
-	lateReplies bool // some links hold replies back for up to 2 s
+	servers int
+	service service
+	odds    cluster.ChaosOdds
 }
 
 func drawProfile(r *rand.Rand) chaosProfile {
 	p := chaosProfile{
-		servers:     3 + 2*r.IntN(2),    // 3 or 5
-		service:     service(r.IntN(2)), // plain or snapshotting
-		pCrash:      50 + r.IntN(200),
-		pCrashLead:  50 + r.IntN(250),
-		pRestart:    300 + r.IntN(500),
-		pPartition:  100 + r.IntN(300),
-		pCut:        r.IntN(300),
-		pHeal:       200 + r.IntN(300),
-		pFaults:     100 + r.IntN(300),
-		maxDrop:     []float64{0, 0.05, 0.1, 0.2}[r.IntN(4)],
-		maxDup:      []float64{0, 0.1, 0.3, 0.5}[r.IntN(4)],
-		maxDelay:    time.Duration(r.IntN(60)) * time.Millisecond,
-		reorderings: r.IntN(3) == 0,
-		lateReplies: r.IntN(2) == 0,
+		servers: 3 + 2*r.IntN(2),    // 3 or 5
+		service: service(r.IntN(2)), // plain or snapshotting
+		odds:    cluster.DrawChaosOdds(r),
 	}
+	// Raft's safety must hold even with a majority down; liveness is only
+	// checked after Restore.
+	p.odds.MaxDown = p.servers/2 + 1
 	return p
 }
 
@@ -178,7 +139,6 @@ func chaosRun(w *cluster.World) {
 	var stopOnce sync.Once
 	stopClients := func() { stopOnce.Do(func() { close(done) }) }
 	w.H.OnTeardown(stopClients) // also if the test fails midway
-	var bg sync.WaitGroup
 	cc := &chaosClients{cfg: cfg, done: done}
 	for c := 0; c < 2; c++ {
 		rnd := w.H.NewRand(fmt.Sprintf("client-%d", c))
@@ -186,117 +146,12 @@ func chaosRun(w *cluster.World) {
 		me := c
 		w.H.Go(fmt.Sprintf("client-%d", me), func() { cc.run(me, rnd) })
 	}
-	bg.Add(1)
-	w.H.Go("leader-watch", func() { watchLeaders(w, cfg, done, &bg) })
-
+	stopWatch := cfg.WatchLeaders()
 	n := cfg.n
-	crashed := func() []int {
-		var l []int
-		for i := 0; i < n; i++ {
-			if cfg.raft(i) == nil {
-				l = append(l, i)
-			}
-		}
-		return l
-	}
-	// restore heals everything and brings every server back.
-	restore := func() {
-		cfg.Heal()
-		cfg.w.SetFaults(labrpc.Faults{})
-		cfg.w.ClearLinkFaults()
-		cfg.w.SetLongReordering(false)
-		for _, i := range crashed() {
-			cfg.Start(i)
-			cfg.Connect(i)
-		}
-	}
 
 	for step := 1; step <= chaosSteps; step++ {
-		var did []string
-		roll := func(perMille int) bool { return w.Rand.IntN(1000) < perMille }
-
-		if down := crashed(); len(down) > 0 && roll(p.pRestart) {
-			i := down[w.Rand.IntN(len(down))]
-			cfg.Start(i)
-			cfg.Connect(i)
-			did = append(did, fmt.Sprintf("restart %d", i))
-		}
-		if roll(p.pCrash) && len(crashed()) < n/2+1 {
-			i := w.Rand.IntN(n)
-			if cfg.raft(i) != nil {
-				cfg.Crash(i)
-				did = append(did, fmt.Sprintf("crash %d", i))
-			}
-		}
-		if roll(p.pCrashLead) && len(crashed()) < n/2+1 {
-			if i, ok := cfg.Leader(); ok {
-				cfg.Crash(i)
-				did = append(did, fmt.Sprintf("crash leader %d", i))
-			}
-		}
-		if roll(p.pPartition) {
-			var groups [][]any
-			switch w.Rand.IntN(5) {
-			case 0:
-				groups = labrpc.IsolateOne(cfg.Nodes(), w.Rand.IntN(n))
-			case 4:
-				if l, ok := cfg.Leader(); ok {
-					groups = labrpc.IsolateOne(cfg.Nodes(), l)
-				} else {
-					groups = labrpc.Halves(cfg.Nodes(), w.Rand)
-				}
-			case 1:
-				groups = labrpc.Halves(cfg.Nodes(), w.Rand)
-			case 2:
-				groups = labrpc.Bridge(cfg.Nodes(), w.Rand)
-			case 3:
-				groups = labrpc.MajoritiesRing(cfg.Nodes())
-			}
-			cfg.PartitionNodes(groups)
-			did = append(did, fmt.Sprintf("partition %v", groups))
-		}
-		if roll(p.pCut) {
-			from, to := w.Rand.IntN(n), w.Rand.IntN(n)
-			if from != to {
-				cfg.Cut(from, to)
-				did = append(did, fmt.Sprintf("cut %d->%d", from, to))
-			}
-		}
-		if roll(p.pHeal) {
-			cfg.Heal()
-			did = append(did, "heal")
-		}
-		if roll(p.pFaults) {
-			f := labrpc.Faults{
-				DropRequests: p.maxDrop * w.Rand.Float64(),
-				DropReplies:  p.maxDrop * w.Rand.Float64(),
-				Duplicates:   p.maxDup * w.Rand.Float64(),
-				MaxDelay:     time.Duration(w.Rand.Int64N(int64(p.maxDelay) + 1)),
-			}
-			cfg.w.SetFaults(f)
-			did = append(did, fmt.Sprintf("faults %+v", f))
-			if from, to := w.Rand.IntN(n), w.Rand.IntN(n); p.lateReplies && from != to {
-				cfg.w.SetLinkFaults(from, to, labrpc.Faults{ReplyMinDelay: 200 * time.Millisecond, ReplyMaxDelay: 2 * time.Second})
-				did = append(did, fmt.Sprintf("late replies %d->%d", from, to))
-			}
-			if p.reorderings {
-				on := w.Rand.IntN(2) == 0
-				cfg.w.SetLongReordering(on)
-				did = append(did, fmt.Sprintf("long reordering %v", on))
-			}
-		}
-		if len(did) == 0 {
-			did = append(did, "nothing")
-		}
-		cfg.w.SetStep(step, fmt.Sprint(did))
-
-		// Mostly short steps, so that faults land mid-election and
-		// mid-replication; some long ones, so that elections finish.
-		if w.Rand.IntN(10) < 6 {
-			time.Sleep(time.Duration(5+w.Rand.IntN(95)) * time.Millisecond)
-		} else {
-			time.Sleep(time.Duration(100+w.Rand.IntN(1100)) * time.Millisecond)
-		}
+		cfg.w.SetStep(step, fmt.Sprint(cfg.ChaosStep(w.Rand, p.odds)))
+		cluster.ChaosPause(w.Rand)
 
 		// Safety, at every step.
 		cfg.checkApplyErr()
@@ -305,18 +160,18 @@ func chaosRun(w *cluster.World) {
 		// Liveness, every twentieth step: heal everything; a command must
 		// commit everywhere.
 		if step%20 == 0 {
-			restore()
+			cfg.Restore()
 			cfg.w.SetStep(step, "healed: liveness check")
-			if _, err := cfg.tryOne(w.Rand.IntN(1<<30), n, true); err != nil {
+			if _, err := cfg.tryOne(w.Rand.IntN(1<<30), n, retry); err != nil {
 				w.Fatalf("liveness after healing (step %d): %v", step, err)
 			}
 		}
 	}
 
-	restore()
+	cfg.Restore()
 	stopClients()
 	cc.wg.Wait()
-	bg.Wait()
+	stopWatch()
 	cfg.w.SetStep(chaosSteps+1, "final: every acknowledged command on every server")
 
 	last := cfg.one(w.Rand.IntN(1<<30), n, retry)
