@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -289,27 +290,27 @@ func hasTests(dir string) bool {
 	return len(m) > 0
 }
 
-// labTests returns a lab's selected tests: the ones the binary has in its
-// own (source) order, then the ones it lacks in the rubric's order.
+// labTests returns a lab's selected tests part by part, in the rubric's
+// order of parts; within a part, the tests the binary has in its own
+// (source) order, then those it lacks.
 func labTests(sl SelectedLab, order []string) []TestResult {
+	pos := map[string]int{}
+	for i, name := range order {
+		pos[name] = i
+	}
 	var out []TestResult
-	want := map[string]TestResult{}
-	var rubricOrder []string
 	for _, p := range sl.Parts {
-		for _, t := range p.Tests {
-			want[t.Name] = TestResult{Lab: sl.Lab.Name, Part: p.Name, Name: t.Name, MaxPoints: t.Points}
-			rubricOrder = append(rubricOrder, t.Name)
-		}
-	}
-	for _, name := range order {
-		if tr, ok := want[name]; ok {
-			out = append(out, tr)
-			delete(want, name)
-		}
-	}
-	for _, name := range rubricOrder {
-		if tr, ok := want[name]; ok {
-			out = append(out, tr)
+		tests := append([]RubricTest(nil), p.Tests...)
+		sort.SliceStable(tests, func(a, b int) bool {
+			pa, oka := pos[tests[a].Name]
+			pb, okb := pos[tests[b].Name]
+			if oka != okb {
+				return oka
+			}
+			return pa < pb
+		})
+		for _, t := range tests {
+			out = append(out, TestResult{Lab: sl.Lab.Name, Part: p.Name, Name: t.Name, MaxPoints: t.Points})
 		}
 	}
 	return out

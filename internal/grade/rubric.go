@@ -46,7 +46,7 @@ type Lab struct {
 // Part is a part of a lab (3A, 4B, challenge): its tests and their points.
 type Part struct {
 	Name  string
-	Tests []RubricTest // sorted by name; the grader runs them in the binary's order
+	Tests []RubricTest // sorted by name; the grader runs a part's tests in the binary's order
 }
 
 // RubricTest is one graded test.
