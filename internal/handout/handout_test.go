@@ -104,7 +104,9 @@ func TestHandoutRefusesAFolderWithFiles(t *testing.T) {
 
 func TestHandoutBuildsAndTheSkeletonsFailCleanly(t *testing.T) {
 	out, _ := writeHandout(t)
-	opts := VerifyOptions{Tests: RunTests, Run: "3A|4A", Limit: 3 * time.Minute}
+	// The 3A tests on the skeleton: about 8 failures in a few seconds. The
+	// limit is far above that, and far below a hang's ten minutes.
+	opts := VerifyOptions{Tests: RunTests, Labs: []string{"raft"}, Run: "3A", Limit: 2 * time.Minute}
 	if testing.Short() {
 		opts.Tests = BuildOnly
 	}
@@ -114,12 +116,12 @@ func TestHandoutBuildsAndTheSkeletonsFailCleanly(t *testing.T) {
 		t.Log("-short: built and vetted the handout; its tests on the skeletons run without -short")
 		return
 	}
-	require.Len(t, v.Labs, 2, "raft and kvraft ran")
+	require.Len(t, v.Labs, 1, "the raft lab's tests ran")
 	for _, run := range v.Labs {
 		assert.True(t, run.Clean(), "%s: the skeleton's tests must end without a hang or crash", run.Lab)
 		assert.NotEmpty(t, run.Failed, "%s: the skeleton fails its tests", run.Lab)
 		for _, p := range run.Passed {
-			assert.False(t, strings.HasSuffix(p, "3A") || strings.HasSuffix(p, "4A"),
+			assert.False(t, strings.HasSuffix(p, "3A"),
 				"%s passes on a skeleton that does nothing: the test grades nothing", p)
 		}
 		assert.Contains(t, string(run.Output), `"Action":"fail"`)
