@@ -23,7 +23,7 @@ const (
 type RenderOptions struct {
 	Filter Filter
 	// Width is the line width in columns (at least 40).
-	Width int
+	Width int // in columns
 	Color ColorMode
 	// Values shows each RPC's arguments and reply.
 	Values bool
@@ -55,7 +55,7 @@ func Render(w io.Writer, tl *File, opts RenderOptions) error {
 	if err := opts.Filter.Check(tl); err != nil {
 		return err
 	}
-	width := max(opts.Width, 40)
+	width := opts.Width
 	r := lipgloss.NewRenderer(w)
 	switch opts.Color {
 	case ColorAlways:
