@@ -38,7 +38,7 @@ type File struct {
 	Notes    []string // remarks of the timeline section ("(the oldest … dropped)")
 	Events   []Event
 	// Servers are the lanes: every speaker that is not the harness, the
-	// network or a checker, and every end of an RPC, numbers first.
+	// network or a checker, and every RPC's callee, numbers first.
 	Servers []string
 	Final   []Final  // the servers' final states
 	Stacks  []string // goroutine stacks the guards took, as written
@@ -256,8 +256,6 @@ func (tl *File) classify() {
 				call, _ := strconv.Atoi(m[4])
 				ev.Kind = KindRPC
 				ev.RPC = &RPC{From: m[1], To: m[2], Method: m[3], Call: call, Outcome: m[6], Detail: m[7], Args: m[8], Reply: m[9]}
-				ev.Lane = ev.RPC.From
-				lanes[ev.RPC.From] = true
 				lanes[ev.RPC.To] = true
 			} else {
 				ev.Kind = KindTopology
@@ -274,6 +272,16 @@ func (tl *File) classify() {
 		}
 		if ev.At > tl.End {
 			tl.End = ev.At
+		}
+	}
+	// An RPC sits in its caller's lane when the caller is a server, else
+	// (a client's call) in the callee's: clients get no lanes of their own.
+	for i := range tl.Events {
+		if r := tl.Events[i].RPC; r != nil {
+			tl.Events[i].Lane = r.To
+			if lanes[r.From] {
+				tl.Events[i].Lane = r.From
+			}
 		}
 	}
 	for i := range tl.Events {
