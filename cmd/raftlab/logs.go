@@ -17,6 +17,7 @@ func init() {
 		from, to, html, color string
 		width                 int
 		values, topology      bool
+		stacks                bool
 	)
 	cmd := &cobra.Command{
 		Use:   "logs FILE",
@@ -74,7 +75,7 @@ topic toggles and zoom.`,
 			if width == 0 {
 				width = terminalWidth()
 			}
-			return timeline.Render(cmd.OutOrStdout(), tl, timeline.RenderOptions{Filter: f, Width: width, Color: mode, Values: values})
+			return timeline.Render(cmd.OutOrStdout(), tl, timeline.RenderOptions{Filter: f, Width: width, Color: mode, Values: values, Stacks: stacks})
 		},
 	}
 	fl := cmd.Flags()
@@ -85,6 +86,7 @@ topic toggles and zoom.`,
 	fl.StringVar(&to, "to", "", "stop at this virtual time")
 	fl.BoolVar(&topology, "topology", false, "also show the network's link-level changes (end enabled/disabled), which repeat the test's actions")
 	fl.BoolVar(&values, "values", false, "show each RPC's arguments and reply")
+	fl.BoolVar(&stacks, "stacks", false, "show the goroutine stacks the guards took (a crash report is always shown)")
 	fl.IntVar(&width, "width", 0, "line width (default: the terminal's, else 160)")
 	fl.StringVar(&color, "color", "auto", "colour: auto (on a terminal, unless NO_COLOR is set), always or never")
 	fl.StringVar(&html, "html", "", "write a self-contained HTML page to this file instead")

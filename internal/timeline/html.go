@@ -61,6 +61,8 @@ type jsData struct {
 	Seed     string            `json:"seed"`
 	Rerun    string            `json:"rerun"`
 	Replay   string            `json:"replay"`
+	Crash    string            `json:"crash"`
+	Stacks   []string          `json:"stacks"`
 	Failures []string          `json:"failures"`
 	End      int64             `json:"end"`
 	Lanes    []string          `json:"lanes"`
@@ -83,7 +85,7 @@ func WriteHTML(w io.Writer, tl *File, opts HTMLOptions) error {
 	if err := opts.Filter.Check(tl); err != nil {
 		return err
 	}
-	d := jsData{Test: tl.Test, Result: tl.Result, Seed: tl.Seed, Rerun: tl.Rerun, Replay: tl.Replay,
+	d := jsData{Test: tl.Test, Result: tl.Result, Seed: tl.Seed, Rerun: tl.Rerun, Replay: tl.Replay, Crash: tl.Crash, Stacks: tl.Stacks,
 		Failures: tl.Failures, End: tl.End.Microseconds(), Lanes: tl.Servers, Colors: htmlColors, Final: tl.Final}
 	if len(opts.Filter.Servers) > 0 {
 		d.Lanes = opts.Filter.Servers

@@ -27,6 +27,9 @@ type RenderOptions struct {
 	Color ColorMode
 	// Values shows each RPC's arguments and reply.
 	Values bool
+	// Stacks shows the goroutine stacks the guards took (a crash's report
+	// is always shown: it is all such a file has).
+	Stacks bool
 }
 
 // topicColors are ANSI-256 colours by topic, as far apart as the topics
@@ -86,6 +89,14 @@ func Render(w io.Writer, tl *File, opts RenderOptions) error {
 	}
 	for _, n := range tl.Notes {
 		fmt.Fprintln(w, dim.Render(n))
+	}
+	if tl.Crash != "" {
+		fmt.Fprintln(w, red.Render("the test binary crashed: "+tl.Crash))
+		fmt.Fprintln(w, "(no timeline: the binary died before the harness could write one; the crash report follows)")
+		for _, st := range tl.Stacks {
+			fmt.Fprintln(w, st)
+		}
+		return nil
 	}
 
 	lanes := tl.Servers
@@ -149,6 +160,16 @@ func Render(w io.Writer, tl *File, opts RenderOptions) error {
 				stamp = strings.Repeat(" ", timeWidth)
 			}
 			fmt.Fprintln(w, dim.Render(stamp)+left+st.Render(part))
+		}
+	}
+	if len(tl.Stacks) > 0 {
+		if opts.Stacks {
+			fmt.Fprintln(w, bold.Render("goroutine stacks taken by the guards:"))
+			for _, st := range tl.Stacks {
+				fmt.Fprintln(w, st)
+			}
+		} else {
+			fmt.Fprintln(w, dim.Render(fmt.Sprintf("(%d goroutine stack groups taken by the guards: add -stacks to see them)", len(tl.Stacks))))
 		}
 	}
 	if len(tl.Final) > 0 {

@@ -34,6 +34,7 @@ type File struct {
 	Rerun    string
 	Mode     string
 	Replay   string   // the replay check's verdict, if any
+	Crash    string   // for a binary that died: the crash's headline (the report is in Stacks)
 	Failures []string // the failure messages, in the order noted
 	Notes    []string // remarks of the timeline section ("(the oldest … dropped)")
 	Events   []Event
@@ -152,7 +153,7 @@ func Parse(r io.Reader) (*File, error) {
 		case strings.HasPrefix(line, "# log of "):
 			sec = inPerServer
 			continue
-		case strings.HasPrefix(line, "# goroutine stacks"):
+		case strings.HasPrefix(line, "# goroutine stacks"), strings.HasPrefix(line, "# the crash report"):
 			sec = inStacks
 			continue
 		case strings.HasPrefix(line, "# final state of the servers"):
@@ -168,6 +169,8 @@ func Parse(r io.Reader) (*File, error) {
 				tl.Rerun = strings.TrimPrefix(line, "# rerun: ")
 			case strings.HasPrefix(line, "# mode: "):
 				tl.Mode = strings.TrimPrefix(line, "# mode: ")
+			case strings.HasPrefix(line, "# crash: "):
+				tl.Crash = strings.TrimPrefix(line, "# crash: ")
 			case strings.HasPrefix(line, "# replay check: "):
 				tl.Replay = strings.TrimPrefix(line, "# replay check: ")
 			case strings.HasPrefix(line, "#   ") && tl.Replay != "":

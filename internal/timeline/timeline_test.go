@@ -173,3 +173,37 @@ func TestRenderRejectsANarrowScreen(t *testing.T) {
 	err := Render(&bytes.Buffer{}, tl, RenderOptions{Width: 30, Color: ColorNever})
 	assert.ErrorContains(t, err, "fewer than 8 characters")
 }
+
+// crashFile is laid out as labtest writes the file of a test binary that
+// died (writeCrashTimeline): a header and the crash report, no timeline.
+const crashFile = `# labtest timeline of TestBackup3B: CRASH
+# seed: 7
+# rerun: go test ./raft -run '^TestBackup3B$' -seed 7
+# crash: panic: runtime error: index out of range [5] with length 3
+#
+# The test binary died of an unrecovered panic or fatal error, so the harness could not write the
+# usual timeline.
+#
+# the crash report (each distinct goroutine stack once):
+panic: runtime error: index out of range [5] with length 3
+
+goroutine 42 [running]:
+raftlab/raft.(*Raft).sendAppend(...)
+	/kit/raft/raft.go:410
+`
+
+func TestParseAndRenderACrash(t *testing.T) {
+	tl, err := Parse(strings.NewReader(crashFile))
+	require.NoError(t, err)
+	assert.Equal(t, "CRASH", tl.Result)
+	assert.Equal(t, "panic: runtime error: index out of range [5] with length 3", tl.Crash)
+	assert.Empty(t, tl.Events)
+	require.NotEmpty(t, tl.Stacks)
+	var b bytes.Buffer
+	require.NoError(t, Render(&b, tl, RenderOptions{Width: 100, Color: ColorNever}))
+	assert.Contains(t, b.String(), "the test binary crashed: panic: runtime error")
+	assert.Contains(t, b.String(), "raftlab/raft.(*Raft).sendAppend", "the crash report is all there is to show")
+	b.Reset()
+	require.NoError(t, WriteHTML(&b, tl, HTMLOptions{}))
+	assert.Contains(t, b.String(), `index out of range [5] with length 3`)
+}
