@@ -190,6 +190,18 @@ func TestAdoptSingleLabFolderRemovesTheKitsOtherFiles(t *testing.T) {
 	assert.Contains(t, rep.String(), "removed   raft/extra.go (the kit's reference implementation)")
 }
 
+func TestAdoptRewritesOlderCoursesImports(t *testing.T) {
+	k := fakeKit(t)
+	student := t.TempDir() // a lab folder out of its tree: no go.mod to name the module
+	write(t, student, "raft.go", "package raft\n\nimport (\n\t\"6.824/labgob\"\n\t\"labrpc\"\n)\n\nvar _ = labgob.X\nvar _ labrpc.ClientEnd\n")
+	rep, err := Adopt(student, k, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []Rewrite{
+		{File: "raft/raft.go", Line: 4, From: "6.824/labgob", To: "raftlab/labgob"},
+		{File: "raft/raft.go", Line: 5, From: "labrpc", To: "raftlab/labrpc"},
+	}, rep.Labs[0].Rewrites, "the 6.824 module and the GOPATH-era bare names are the course's too")
+}
+
 func TestAdoptDryRunChangesNothing(t *testing.T) {
 	k := fakeKit(t)
 	rep, err := Adopt("testdata/classic/src/raft", k, Options{DryRun: true})
