@@ -20,7 +20,7 @@ func init() {
 		stacks                bool
 	)
 	cmd := &cobra.Command{
-		Use:   "logs FILE",
+		Use:   "logs FILE|DIR",
 		Short: "Show a test's timeline file: a column per server in the terminal, or an HTML page",
 		Long: `logs reads a timeline file that the lab tests write for a failed test
 (testlogs/<Test>-seed<S>.log; every test's with -logs) and shows it in the
@@ -31,12 +31,18 @@ actions (crash, partition, heal) and failures across all columns.
 -html OUT writes one self-contained page instead (it works offline): a lane
 per server over virtual time, RPC arrows, bands where a server was down or
 disconnected and where the cluster was partitioned, every line on hover,
-topic toggles and zoom.`,
+topic toggles and zoom.
+
+Given a folder (testlogs/), it lists the timeline files in it, one line
+each: result, test, seed and the first failure.`,
 		Example: `  raftlab logs testlogs/TestBackup3B-seed42.log
   raftlab logs -server 0,2 -topic election,log -from 4.5 -to 7 testlogs/TestBackup3B-seed42.log
   raftlab logs -html backup.html testlogs/TestBackup3B-seed42.log`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
+				return listTimelines(cmd, args[0])
+			}
 			tl, err := timeline.ReadFile(args[0])
 			if err != nil {
 				return err
@@ -91,6 +97,21 @@ topic toggles and zoom.`,
 	fl.StringVar(&color, "color", "auto", "colour: auto (on a terminal, unless NO_COLOR is set), always or never")
 	fl.StringVar(&html, "html", "", "write a self-contained HTML page to this file instead")
 	rootCmd.AddCommand(cmd)
+}
+
+// listTimelines prints one line per timeline file of dir.
+func listTimelines(cmd *cobra.Command, dir string) error {
+	list, err := timeline.List(dir)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return fmt.Errorf("no timeline files in %s (the tests write them there for a failed test, or for every test with -logs)", dir)
+	}
+	for _, s := range list {
+		fmt.Fprintf(cmd.OutOrStdout(), "%-5s %s  %s (seed %s)  %s\n", s.Result, s.Path, s.Test, s.Seed, s.Headline)
+	}
+	return nil
 }
 
 // terminalWidth is the width of the terminal on standard output, $COLUMNS,

@@ -207,3 +207,19 @@ func TestParseAndRenderACrash(t *testing.T) {
 	require.NoError(t, WriteHTML(&b, tl, HTMLOptions{}))
 	assert.Contains(t, b.String(), `index out of range [5] with length 3`)
 }
+
+func TestListSummarizesAFolder(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(sample)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(dir+"/TestTimelineSample-seed42.log", data, 0o644))
+	require.NoError(t, os.WriteFile(dir+"/TestTimelineSample-seed42.replay.log", data, 0o644))
+	require.NoError(t, os.WriteFile(dir+"/TestBackup3B-seed7.log", []byte(crashFile), 0o644))
+	require.NoError(t, os.WriteFile(dir+"/notes.log", []byte("not a timeline\n"), 0o644))
+	list, err := List(dir)
+	require.NoError(t, err)
+	require.Len(t, list, 2, "timeline files only, without the replay checks' copies")
+	assert.Equal(t, Summary{Path: dir + "/TestBackup3B-seed7.log", Test: "TestBackup3B", Result: "CRASH", Seed: "7",
+		Headline: "panic: runtime error: index out of range [5] with length 3"}, list[0])
+	assert.Equal(t, "the sample fails here on purpose, after a partition, a crash and a heal", list[1].Headline)
+}
