@@ -58,6 +58,13 @@ func TestHandoutHasSkeletonsAndNoSolution(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(mk), "cmd/mutants", "the Makefile's rules for the staff's tools are gone")
 	assert.Contains(t, string(mk), "3A 3B 3C 3D:")
+	gomod, err := os.ReadFile(filepath.Join(out, "go.mod"))
+	require.NoError(t, err)
+	if rep.Tidy == "go.mod tidied: only what the handout imports" {
+		assert.NotContains(t, string(gomod), "spf13/cobra", "the tools' requirements go with the tools")
+	} else {
+		t.Logf("go.mod not tidied here: %s", rep.Tidy)
+	}
 	readme, err := os.ReadFile(filepath.Join(out, "README.md"))
 	require.NoError(t, err)
 	assert.NotContains(t, string(readme), "raftcore")
