@@ -73,8 +73,12 @@ type Report struct {
 	Kit           string // the kit's root
 	KitModule     string
 	DryRun        bool
-	Labs          []Lab  // the labs adopted
-	NotAdopted    []Note // the student's folders left out, and why
+	// Written says that the kit was changed: the report is what happened
+	// (even when Compile then failed). An error before writing leaves it
+	// false and the kit as it was.
+	Written    bool
+	Labs       []Lab  // the labs adopted
+	NotAdopted []Note // the student's folders left out, and why
 }
 
 // Layout is the shape of the student's tree.
@@ -200,6 +204,7 @@ func Adopt(studentDir, kitDir string, opts Options) (*Report, error) {
 		if err := p.apply(); err != nil {
 			return rep, fmt.Errorf("writing %s into the kit: %w", p.report.Name, err)
 		}
+		rep.Written = true
 	}
 	if opts.Compile {
 		if err := compile(kitRoot, labs, opts.GoCmd); err != nil {

@@ -159,8 +159,11 @@ func TestAdoptRefusesWhatItCannotFit(t *testing.T) {
 			for rel, content := range c.files {
 				write(t, student, rel, content)
 			}
-			_, err := Adopt(student, k, c.opts)
+			rep, err := Adopt(student, k, c.opts)
 			require.Error(t, err, "adopt must refuse %s", c.name)
+			if rep != nil {
+				assert.False(t, rep.Written)
+			}
 			assert.Contains(t, err.Error(), c.want)
 			ours, rerr := os.ReadFile(filepath.Join(k, "raft", "raft.go"))
 			require.NoError(t, rerr, "a refused adoption leaves the kit's files")
@@ -218,8 +221,9 @@ func TestAdoptCompileReportsTheCompilersErrors(t *testing.T) {
 	k := fakeKit(t)
 	student := t.TempDir()
 	write(t, student, "raft.go", "package raft\n\ntype Raft struct{}\n\nfunc f() int { return \"not an int\" }\n")
-	_, err := Adopt(student, k, Options{Compile: true})
+	rep, err := Adopt(student, k, Options{Compile: true})
 	require.Error(t, err)
+	assert.True(t, rep.Written, "the files were written before the compiler looked at them, and the report says so")
 	assert.Contains(t, err.Error(), "the adopted raft lab does not compile against the kit's suite")
 	assert.Contains(t, err.Error(), "raft.go:5")
 }
