@@ -151,3 +151,30 @@ func TestReadEventsFindsACrash(t *testing.T) {
 	assert.Equal(t, 1, run.Panics)
 	assert.False(t, run.Clean())
 }
+
+func TestHandoutSkipsASkeletonWhoseLabTheKitLacks(t *testing.T) {
+	k := t.TempDir()
+	files := map[string]string{
+		"go.mod":            "module raftlab\n\ngo 1.25\n",
+		"raft/ours.go":      "package raft\n\n// our implementation\n",
+		"raft/persister.go": "package raft\n",
+		"raft/x_test.go":    "package raft\n",
+	}
+	for rel, content := range files {
+		p := filepath.Join(k, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	rep, err := Write(k, out, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"kvraft"}, rep.NoPackage, "the kvraft skeleton is skipped: this kit has no kvraft")
+	require.Len(t, rep.Labs, 1)
+	assert.Equal(t, []string{"raft/ours.go"}, rep.Labs[0].Replaced)
+	assert.NoFileExists(t, filepath.Join(out, "raft", "ours.go"))
+	assert.FileExists(t, filepath.Join(out, "raft", "raft.go"))
+	assert.FileExists(t, filepath.Join(out, "raft", "persister.go"))
+	assert.FileExists(t, filepath.Join(out, "raft", "x_test.go"))
+	assert.NoDirExists(t, filepath.Join(out, "kvraft"))
+	assert.Contains(t, rep.String(), "kvraft: skeleton not used (the kit has no kvraft package)")
+}
