@@ -47,7 +47,7 @@ the kit with the student's code instead, leaving this one untouched.`,
 				target = out
 			}
 			rep, err := adopt.Adopt(args[0], target, opts)
-			if rep != nil {
+			if rep != nil && (rep.Written || rep.DryRun) {
 				rep.Write(cmd.OutOrStdout())
 			}
 			return err

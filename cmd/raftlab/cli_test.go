@@ -4,39 +4,79 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
-	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
-// TestGradeCommands runs the scripts in testdata/script against a raftlab
-// binary built from this package, on the grader's fake lab module
-// ($FAKELAB: a passing, a failing, a flaky and a skipped test).
-func TestGradeCommands(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds raftlab and runs the fake lab's tests")
+// raftlabBin builds the command into the test's temporary folder.
+func raftlabBin(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "raftlab")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
+
+// run runs raftlab with args and returns its combined output and exit code.
+func run(t *testing.T, bin string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
 	}
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "raftlab"), ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building raftlab: %v\n%s", err, out)
-	}
-	fakelab, err := filepath.Abs("../../internal/grade/testdata/fakelab")
-	if err != nil {
-		t.Fatal(err)
-	}
-	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
-		Setup: func(env *testscript.Env) error {
-			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
-			env.Setenv("FAKELAB", fakelab)
-			// The go command that builds the fake lab's tests needs its caches.
-			for _, v := range []string{"HOME", "GOCACHE", "GOPATH", "GOMODCACHE", "GOFLAGS", "GOTOOLCHAIN"} {
-				if val, ok := os.LookupEnv(v); ok {
-					env.Setenv(v, val)
-				}
-			}
-			return nil
-		},
-	})
+	return string(out), code
+}
+
+const sampleTimeline = "../../internal/timeline/testdata/TestTimelineSample-seed42.log"
+
+func TestCLIAdoptIntoACopyOfTheKit(t *testing.T) {
+	bin := raftlabBin(t)
+	out := filepath.Join(t.TempDir(), "kit")
+	text, code := run(t, bin, "adopt", "../../internal/adopt/testdata/classic", "-o", out, "-compile=false")
+	require.Equal(t, 0, code, text)
+	assert.Contains(t, text, "copied    src/raft/raft.go -> raft/raft.go  (replaces the kit's raft/raft.go)")
+	assert.FileExists(t, filepath.Join(out, "raft", "util.go"), "the supplied DPrintf")
+	assert.FileExists(t, filepath.Join(out, "raftcore", "core.go"), "-o copies the whole kit")
+	ours, err := os.ReadFile("../../raft/raft.go")
+	require.NoError(t, err)
+	assert.Contains(t, string(ours), "raftlab/raftcore", "-o leaves this kit's own raft.go alone")
+
+	text, code = run(t, bin, "adopt", "../../internal/adopt/testdata/classic", "-o", out)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, text, "is not empty: name a new folder")
+}
+
+func TestCLILogs(t *testing.T) {
+	bin := raftlabBin(t)
+	text, code := run(t, bin, "logs", "-server", "2", "-hide", "network", "-color", "never", "-width", "100", sampleTimeline)
+	require.Equal(t, 0, code, text)
+	assert.Contains(t, text, "TestTimelineSample  FAIL")
+	assert.Contains(t, text, "server 2")
+	assert.NotContains(t, text, "server 0 ")
+	assert.Contains(t, text, "term 1: campaign")
+
+	page := filepath.Join(t.TempDir(), "tl.html")
+	text, code = run(t, bin, "logs", "-html", page, sampleTimeline)
+	require.Equal(t, 0, code, text)
+	html, err := os.ReadFile(page)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(html), "<!DOCTYPE html>"))
+	assert.NotContains(t, string(html), "<script src", "the page is self-contained")
+
+	text, code = run(t, bin, "logs", "-server", "9", sampleTimeline)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, text, `no server "9"`)
+	text, code = run(t, bin, "logs", "missing.log")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, text, "missing.log")
+	text, code = run(t, bin, "logs", "-from", "soon", sampleTimeline)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, text, "not a virtual time")
 }

@@ -71,7 +71,6 @@ any linearizability page, its output, and a README.txt with the rerun line.`,
 	fl.StringArrayVar(&f.submissions, "submission", nil, "grade this student tree (classic layout) in a copy of the kit; repeat for a batch")
 	fl.StringVar(&f.out, "out", "graded", "with -submission: folder for each submission's results")
 	fl.StringVar(&f.csv, "csv", "", "with -submission: the scores as CSV (default: <out>/scores.csv)")
-	goStyleFlags(cmd)
 	rootCmd.AddCommand(cmd)
 }
 

@@ -48,6 +48,5 @@ when a selected test is in none of the files (a shard that did not finish).`,
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the merged results (JSON) to this file")
 	cmd.Flags().StringVar(&junit, "junit", "", "write the merged results as JUnit XML")
 	cmd.Flags().StringVar(&gs, "gradescope", "", "write the merged results as Gradescope's results.json")
-	goStyleFlags(cmd)
 	rootCmd.AddCommand(cmd)
 }

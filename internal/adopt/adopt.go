@@ -73,8 +73,12 @@ type Report struct {
 	Kit           string // the kit's root
 	KitModule     string
 	DryRun        bool
-	Labs          []Lab  // the labs adopted
-	NotAdopted    []Note // the student's folders left out, and why
+	// Written says that the kit was changed: the report is what happened
+	// (even when Compile then failed). An error before writing leaves it
+	// false and the kit as it was.
+	Written    bool
+	Labs       []Lab  // the labs adopted
+	NotAdopted []Note // the student's folders left out, and why
 }
 
 // Layout is the shape of the student's tree.
@@ -200,6 +204,7 @@ func Adopt(studentDir, kitDir string, opts Options) (*Report, error) {
 		if err := p.apply(); err != nil {
 			return rep, fmt.Errorf("writing %s into the kit: %w", p.report.Name, err)
 		}
+		rep.Written = true
 	}
 	if opts.Compile {
 		if err := compile(kitRoot, labs, opts.GoCmd); err != nil {
@@ -495,9 +500,7 @@ func (f *fitter) rewriteImports(sf *studentFile, lab string) ([]byte, []Rewrite,
 			return nil, nil, err
 		}
 		line := sf.fset.Position(imp.Pos()).Line
-		switch {
-		case path == f.studentModule || strings.HasPrefix(path, f.studentModule+"/"):
-			sub := strings.TrimPrefix(strings.TrimPrefix(path, f.studentModule), "/")
+		if sub, ok := f.courseImport(path); ok {
 			if sub == "" || !kit.HasGoPackage(filepath.Join(f.kitRoot, filepath.FromSlash(sub))) {
 				errs = append(errs, fmt.Errorf("line %d imports %q, but the kit has no package %s: remove the import, or move what it gives into the %s folder", line, path, sub, lab))
 				continue
@@ -509,6 +512,9 @@ func (f *fitter) rewriteImports(sf *studentFile, lab string) ([]byte, []Rewrite,
 			to := f.kitModule + "/" + sub
 			splices = append(splices, splice{sf.fset.Position(imp.Path.Pos()).Offset, sf.fset.Position(imp.Path.End()).Offset, strconv.Quote(to)})
 			rewrites = append(rewrites, Rewrite{File: lab + "/" + sf.name, Line: line, From: path, To: to})
+			continue
+		}
+		switch {
 		case isStd(path):
 		case path == f.kitModule || strings.HasPrefix(path, f.kitModule+"/"):
 			// already the kit's (an earlier adoption, or a student of this kit)
@@ -527,6 +533,30 @@ func (f *fitter) rewriteImports(sf *studentFile, lab string) ([]byte, []Rewrite,
 		out = slices.Concat(out[:s.start], []byte(s.text), out[s.end:])
 	}
 	return out, rewrites, nil
+}
+
+// courseModules are the module paths the course's trees have had, besides
+// whatever the student's go.mod says: a lab folder copied out of its tree
+// still imports its course's packages by them.
+var courseModules = []string{ClassicModule, "6.824"}
+
+// gopathPackages are the course's packages as trees from before modules
+// imported them: by bare name.
+var gopathPackages = map[string]bool{"labrpc": true, "labgob": true, "raft": true, "kvraft": true,
+	"shardctrler": true, "shardkv": true, "porcupine": true, "models": true}
+
+// courseImport says whether path names a package of the course's tree, and
+// which (its path inside the tree, "" for the module itself).
+func (f *fitter) courseImport(path string) (string, bool) {
+	for _, m := range append([]string{f.studentModule}, courseModules...) {
+		if path == m || strings.HasPrefix(path, m+"/") {
+			return strings.TrimPrefix(strings.TrimPrefix(path, m), "/"), true
+		}
+	}
+	if gopathPackages[path] {
+		return path, true
+	}
+	return "", false
 }
 
 // isStd says whether an import path is the standard library's: its first

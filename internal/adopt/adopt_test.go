@@ -159,8 +159,11 @@ func TestAdoptRefusesWhatItCannotFit(t *testing.T) {
 			for rel, content := range c.files {
 				write(t, student, rel, content)
 			}
-			_, err := Adopt(student, k, c.opts)
+			rep, err := Adopt(student, k, c.opts)
 			require.Error(t, err, "adopt must refuse %s", c.name)
+			if rep != nil {
+				assert.False(t, rep.Written)
+			}
 			assert.Contains(t, err.Error(), c.want)
 			ours, rerr := os.ReadFile(filepath.Join(k, "raft", "raft.go"))
 			require.NoError(t, rerr, "a refused adoption leaves the kit's files")
@@ -190,6 +193,18 @@ func TestAdoptSingleLabFolderRemovesTheKitsOtherFiles(t *testing.T) {
 	assert.Contains(t, rep.String(), "removed   raft/extra.go (the kit's reference implementation)")
 }
 
+func TestAdoptRewritesOlderCoursesImports(t *testing.T) {
+	k := fakeKit(t)
+	student := t.TempDir() // a lab folder out of its tree: no go.mod to name the module
+	write(t, student, "raft.go", "package raft\n\nimport (\n\t\"6.824/labgob\"\n\t\"labrpc\"\n)\n\nvar _ = labgob.X\nvar _ labrpc.ClientEnd\n")
+	rep, err := Adopt(student, k, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []Rewrite{
+		{File: "raft/raft.go", Line: 4, From: "6.824/labgob", To: "raftlab/labgob"},
+		{File: "raft/raft.go", Line: 5, From: "labrpc", To: "raftlab/labrpc"},
+	}, rep.Labs[0].Rewrites, "the 6.824 module and the GOPATH-era bare names are the course's too")
+}
+
 func TestAdoptDryRunChangesNothing(t *testing.T) {
 	k := fakeKit(t)
 	rep, err := Adopt("testdata/classic/src/raft", k, Options{DryRun: true})
@@ -206,8 +221,9 @@ func TestAdoptCompileReportsTheCompilersErrors(t *testing.T) {
 	k := fakeKit(t)
 	student := t.TempDir()
 	write(t, student, "raft.go", "package raft\n\ntype Raft struct{}\n\nfunc f() int { return \"not an int\" }\n")
-	_, err := Adopt(student, k, Options{Compile: true})
+	rep, err := Adopt(student, k, Options{Compile: true})
 	require.Error(t, err)
+	assert.True(t, rep.Written, "the files were written before the compiler looked at them, and the report says so")
 	assert.Contains(t, err.Error(), "the adopted raft lab does not compile against the kit's suite")
 	assert.Contains(t, err.Error(), "raft.go:5")
 }

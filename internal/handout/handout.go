@@ -66,6 +66,7 @@ type Report struct {
 	// of that name yet.
 	NoPackage []string
 	LeftOut   []Note // the kit's paths not in the handout, and why
+	Tidy      string // what became of go.mod
 }
 
 // Lab is one lab's skeleton put in place.
@@ -158,7 +159,35 @@ func Write(kitRoot, out string, opts Options) (*Report, error) {
 		return nil, err
 	}
 	rep.LeftOut = append(rep.LeftOut, pruned...)
+	rep.Tidy = tidy(out, opts.GoCmd)
 	return rep, nil
+}
+
+// tidy drops the requirements only the left-out tools had (cobra, the
+// terminal and browser libraries) from the handout's go.mod, with go mod
+// tidy and no network: everything the handout needs is in the module
+// cache already. If that fails, the kit's go.mod stays (its extra lines
+// are harmless) and the report says why.
+func tidy(out, goCmd string) string {
+	if goCmd == "" {
+		goCmd = "go"
+	}
+	mod := filepath.Join(out, "go.mod")
+	sum := filepath.Join(out, "go.sum")
+	oldMod, err1 := os.ReadFile(mod)
+	oldSum, err2 := os.ReadFile(sum)
+	if err1 != nil || err2 != nil {
+		return "go.mod kept as the kit's: " + errors.Join(err1, err2).Error()
+	}
+	cmd := exec.Command(goCmd, "mod", "tidy")
+	cmd.Dir = out
+	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=mod")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		os.WriteFile(mod, oldMod, 0o644)
+		os.WriteFile(sum, oldSum, 0o644)
+		return fmt.Sprintf("go.mod kept as the kit's (go mod tidy without network failed: %v: %s)", err, strings.TrimSpace(string(msg)))
+	}
+	return "go.mod tidied: only what the handout imports"
 }
 
 func writeSkeleton(lab, out string) ([]string, error) {
@@ -337,6 +366,9 @@ func (r *Report) String() string {
 	}
 	for _, n := range r.LeftOut {
 		fmt.Fprintf(&b, "left out %s: %s\n", n.Path, n.Why)
+	}
+	if r.Tidy != "" {
+		fmt.Fprintln(&b, r.Tidy)
 	}
 	return b.String()
 }
