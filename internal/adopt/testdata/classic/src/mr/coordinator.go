@@ -1,0 +1,3 @@
+package mr
+
+// Stands in for the MapReduce lab, which the kit does not grade.

@@ -1,0 +1,183 @@
+package timeline
+
+// The page is checked the way a person uses it: headless chromium, driven
+// over the DevTools protocol with chromedp, loads the file, and the test
+// moves the mouse over a tick and an arrow, clicks, toggles a topic and
+// zooms with the buttons and with ctrl + wheel, reading what the page then
+// shows. chromedp sends real input events (the page cannot tell them from
+// a person's), which a page that tests itself with --dump-dom cannot do.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// findChromium returns Debian's chromium, or "" where there is none.
+func findChromium() string {
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+type rect struct{ X, Y, W, H float64 }
+
+func (r rect) center() (float64, float64) { return r.X + r.W/2, r.Y + r.H/2 }
+
+func TestHTMLPageInChromium(t *testing.T) {
+	bin := findChromium()
+	if bin == "" {
+		t.Skip("chromium not found; install Debian's chromium (make chromium) to run the page's browser test")
+	}
+	tl, err := ReadFile(sample)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	page := filepath.Join(dir, "timeline.html")
+	f, err := os.Create(page)
+	require.NoError(t, err)
+	require.NoError(t, WriteHTML(f, tl, HTMLOptions{}))
+	require.NoError(t, f.Close())
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.WindowSize(1400, 700), chromedp.Flag("disable-gpu", true))
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox) // chromium refuses to run as root with its sandbox
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(ctx)
+	defer cancelCtx()
+
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		require.NoError(t, err, "evaluating %s", js)
+		return v
+	}
+	box := func(sel string) rect {
+		t.Helper()
+		r, err := chromedp.Run(ctx, chromedp.Evaluate[rect](fmt.Sprintf(
+			`(() => { const r = document.querySelector(%q).getBoundingClientRect(); return {X: r.x, Y: r.y, W: r.width, H: r.height}; })()`, sel)))
+		require.NoError(t, err, "finding %s on the page", sel)
+		return r
+	}
+	count := func(sel string) int {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(
+			`[...document.querySelectorAll(%q)].filter(e => getComputedStyle(e).display !== "none").length`, sel)))
+		require.NoError(t, err)
+		return n
+	}
+	svgWidth := func() float64 {
+		t.Helper()
+		w, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`Number(document.getElementById("lanes").getAttribute("width"))`))
+		require.NoError(t, err)
+		return w
+	}
+
+	// Load.
+	start := time.Now()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible("#lanes")))
+	assert.Equal(t, "yes", eval(`document.body.dataset.ready || ""`), "the page's script ran to the end")
+	t.Logf("chromium started and laid out the page in %v (2 cores shared)", time.Since(start).Round(time.Millisecond))
+	assert.Contains(t, eval(`document.getElementById("title").textContent`), "TestTimelineSample FAIL")
+	assert.Contains(t, eval(`document.getElementById("rerun").textContent`), tl.Rerun)
+	assert.Contains(t, eval(`document.getElementById("failures").textContent`), tl.Failures[0])
+	assert.Equal(t, len(tl.Servers), count(".lane-bg"), "a lane per server")
+	assert.Equal(t, 1, count(".band-down"), "server 0 was down once (crash, then restart)")
+	assert.Equal(t, 1, count(".band-partition"), "one partition, until the heal")
+	rpcs := count(".rpc")
+	assert.Greater(t, rpcs, 100, "an arrow per RPC")
+	assert.Greater(t, count(".rpc.lost"), 0, "the unreliable network lost some")
+
+	// Hover over server 2's first election line: its text shows.
+	var campaign *Event
+	for i := range tl.Events {
+		if ev := &tl.Events[i]; ev.Topic == "election" && ev.Lane == "2" {
+			campaign = ev
+			break
+		}
+	}
+	require.NotNil(t, campaign, "the sample has an election line of server 2")
+	idx := eventIndex(tl, campaign)
+	tickSel := fmt.Sprintf(`.tick[data-i="%d"]`, idx)
+	x, y := box(tickSel).center()
+	require.NoError(t, chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, x, y)))
+	assert.Equal(t, "block", eval(`getComputedStyle(document.getElementById("tip")).display`), "hovering a tick shows its line (and those drawn on top of it)")
+	tip := eval(`document.getElementById("tip").textContent`)
+	assert.Contains(t, tip, campaign.Msg)
+	assert.Contains(t, tip, fmt.Sprintf("line %d of the file", campaign.Line))
+
+	// Click it: it stays in the detail pane after the mouse leaves.
+	require.NoError(t, chromedp.Do(ctx, chromedp.MouseClickXY(x, y), chromedp.MouseEvent(chromedp.MouseMoved, 5, 5)))
+	assert.Equal(t, "none", eval(`getComputedStyle(document.getElementById("tip")).display`), "the tip goes with the mouse")
+	assert.Contains(t, eval(`document.getElementById("detail").textContent`), campaign.Msg, "a click keeps the line in the detail pane")
+
+	// Hover over an arrow: the call's arguments show.
+	x, y = box(`.rpc`).center()
+	require.NoError(t, chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, x, y)))
+	assert.Contains(t, eval(`document.getElementById("tip").textContent`), "args:", "hovering an arrow shows the RPC")
+
+	// Hide the network topic, then show it again.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`button[data-topic="network"]`)))
+	assert.Zero(t, count(".rpc"), "hiding the network topic hides every arrow")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`button[data-topic="network"]`)))
+	assert.Equal(t, rpcs, count(".rpc"), "showing it again brings them back")
+
+	// Zoom with the buttons and with ctrl + wheel.
+	w0 := svgWidth()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`#zoom-in`)))
+	w1 := svgWidth()
+	assert.InDelta(t, 2*(w0-100)+100, w1, 4, "zoom in doubles the time axis")
+	assert.Equal(t, "2.0×", eval(`document.getElementById("zoom-level").textContent`))
+	x, y = box(`.lane-bg`).center()
+	// ctrl + wheel up. The protocol wants deltaX too, and drops a zero
+	// from its JSON, hence the negligible sideways part.
+	wheel := func(p *input.DispatchMouseEventParams) { p.DeltaX, p.DeltaY, p.Modifiers = 1e-6, -100, 2 }
+	require.NoError(t, chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseWheel, x, y, wheel)))
+	assert.Greater(t, svgWidth(), w1*1.2, "ctrl + wheel up zooms in further")
+	assert.Equal(t, rpcs, count(".rpc"), "zooming redraws every arrow")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(`#zoom-fit`)))
+	assert.InDelta(t, w0, svgWidth(), 1, "fit goes back to the whole test")
+
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	shot := filepath.Join(dir, "timeline.png")
+	if d := os.Getenv("RAFTLAB_SCREENSHOT_DIR"); d != "" {
+		shot = filepath.Join(d, "timeline.png")
+	}
+	require.NoError(t, os.WriteFile(shot, png, 0o644))
+	t.Logf("screenshot: %s", shot)
+	assert.True(t, strings.HasPrefix(string(png), "\x89PNG"), "a PNG screenshot came back")
+}
+
+// eventIndex is ev's index among the events the page draws (WriteHTML with
+// the zero Filter leaves out only the topology changes).
+func eventIndex(tl *File, ev *Event) int {
+	n := 0
+	for i := range tl.Events {
+		if &tl.Events[i] == ev {
+			return n
+		}
+		if (Filter{}).Keep(&tl.Events[i]) {
+			n++
+		}
+	}
+	return -1
+}
