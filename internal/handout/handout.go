@@ -47,6 +47,7 @@ const skeletonRoot = "_skeletons"
 var leftOut = []struct{ path, why string }{
 	{"cmd", "the staff's tools (raftlab, mutants)"},
 	{"raftcore", "our Raft's protocol core: the solution"},
+	{"shardctrler/balance", "our controller's rebalancing: the solution"},
 	{".ci", "the kit's own CI"},
 	{".github", "the kit's own CI"},
 }
