@@ -681,7 +681,9 @@ func TestStaleTermAppendReply3C(t *testing.T) {
 			h1, h2 = hs[0], hs[1]
 		}
 		y1 := cfg.startOn(g, 1)
-		cfg.wait(y1, 3, -1)
+		if !cfg.waitAppliedOn(g, y1, 5*time.Second) {
+			w.Logf("  leader %d did not commit index %d; the scenario did not unfold", g, y1)
+		}
 		cfg.Partition([]int{l, f}, []int{l, g, h1, h2}) // f stays in reach of l alone
 		if !cfg.waitAppliedOn(l, y1, 5*time.Second) {
 			w.Logf("  server %d did not apply index %d from leader %d; the scenario did not unfold", l, y1, g)

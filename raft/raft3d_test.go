@@ -311,7 +311,8 @@ func TestSnapshotKeepsAckedEntries3D(t *testing.T) {
 //
 //	leader: sends c0+1..c0+6 (they take reqDelay to reach a), commits them
 //	   with b, snapshots at c0+3, sends a the snapshot (it takes
-//	   snapDelay); then, a's acknowledgements in, the commit index
+//	   snapDelay); then, once a's acknowledgements are in, tells a the
+//	   commit index
 //	a: applies up to c0+6 with no snapshot of its own past c0-3; then
 //	   receives the snapshot of c0+3
 func TestSnapshotOlderThanApplied3D(t *testing.T) {
@@ -341,7 +342,7 @@ func TestSnapshotOlderThanApplied3D(t *testing.T) {
 		w.ClearLinkFaults()
 
 		if !cfg.waitAppliedOn(a, last, 2*time.Second) {
-			w.Logf("  follower %d did not apply index %d before the snapshot landed; the scenario did not unfold", a, last)
+			w.Logf("  follower %d did not apply index %d within 2s; the scenario did not unfold", a, last)
 		}
 		// Any snapshot sent before the faults were cleared has landed.
 		time.Sleep(time.Until(t0.Add(reqDelay + snapDelay + 100*time.Millisecond)))
