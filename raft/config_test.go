@@ -269,6 +269,45 @@ func (cfg *config) countApplied(index int) (int, any) {
 	return count, cmd
 }
 
+// appliedOn returns what server i has applied at index, if it has.
+func (cfg *config) appliedOn(i, index int) (any, bool) {
+	cfg.mu.Lock()
+	defer cfg.mu.Unlock()
+	v, ok := cfg.logs[i][index]
+	return v, ok
+}
+
+// waitAppliedOn waits up to d for server i to apply index, and reports
+// whether it did. Scripted tests use it to pace a scenario, never as a
+// liveness check: a correct Raft may take another path.
+func (cfg *config) waitAppliedOn(i, index int, d time.Duration) bool {
+	for deadline := time.Now().Add(d); ; time.Sleep(5 * time.Millisecond) {
+		cfg.checkApplyErr()
+		if _, ok := cfg.appliedOn(i, index); ok {
+			return true
+		}
+		if !time.Now().Before(deadline) {
+			return false
+		}
+	}
+}
+
+// startOn submits n fresh commands to server i, which must be the leader,
+// and returns the index of the last.
+func (cfg *config) startOn(i, n int) int {
+	last := -1
+	for k := 0; k < n; k++ {
+		cmd := cfg.randCmd()
+		index, term, ok := cfg.raft(i).Start(cmd)
+		cfg.lg.Printf(dlog.Client, "Start(%v) on server %d: index %d, term %d, leader %v", cmd, i, index, term, ok)
+		if !ok {
+			cfg.w.Fatalf("the scenario needs leader %d, which refused Start(%v)", i, cmd)
+		}
+		last = index
+	}
+	return last
+}
+
 // maxApplied returns the highest index any server has applied.
 func (cfg *config) maxApplied() int {
 	cfg.mu.Lock()

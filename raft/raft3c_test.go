@@ -4,6 +4,7 @@ package raft
 
 import (
 	"fmt"
+	"raftlab/labrpc"
 	"raftlab/labtest/cluster"
 	"sync"
 	"sync/atomic"
@@ -616,4 +617,123 @@ func (cfg *config) electWithOneDown(round int) (a, b, v int) {
 	v = 3 - a - b
 	cfg.w.Logf("  round %d: %d leads term %d with the vote of %d; %d is down with term <= %d", round, a, ta, v, b, t0)
 	return a, b, v
+}
+
+// A leader's AppendEntries is acknowledged, but the reply reaches it only
+// after it has lost its leadership, had those entries replaced, and been
+// elected again for a later term. The reply belongs to the earlier term:
+// the log it acknowledged is not the leader's log any more, so it must not
+// move matchIndex (Figure 2 compares the reply with the request's term;
+// most implementations drop any reply to a request of an earlier term).
+// Counting it lets the leader commit an entry held by a minority, which a
+// majority without it then overwrites; the apply checker catches that.
+//
+//	term T   l leads, f gets x1..x3 (c0+1..c0+3) and its replies take
+//	         ackDelay; nothing more from l reaches f, f's calls reach nobody
+//	term T2  g leads h1, h2 (l and f cut off), commits y1 at c0+1; l
+//	         rejoins and takes y1 in place of its x's; g gives y2 (c0+2)
+//	         to l alone, and crashes
+//	term T'  only l, whose log ends with y2, can win l, h1, h2's votes;
+//	         h2 crashes; l appends z at c0+3, which only h1 acknowledges
+//	         when f's replies of term T arrive, acknowledging up to c0+3
+//	then     l and h1, the two servers with z, crash; f, g and h2 elect g
+//	         (or h2) and commit another command at c0+3
+func TestStaleTermAppendReply3C(t *testing.T) {
+	cluster.Run(t, cluster.Budget{Virtual: 60 * time.Second, RPCs: 8000}, func(w *cluster.World) {
+		const servers = 5
+		// Long enough for the elections of T2 and T' (a few election
+		// timeouts each, at the slowest legal timeouts) to be over when f's
+		// replies arrive.
+		const ackDelay = 10 * time.Second
+		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
+		cfg.begin("a late reply of an earlier term does not count")
+
+		cfg.one(cfg.randCmd(), servers, retry)
+		l := cfg.CheckOneLeader()
+		termT, _ := cfg.raft(l).GetState()
+		f := (l + 1) % servers
+		hs := []int{(l + 2) % servers, (l + 3) % servers, (l + 4) % servers}
+
+		// Term T: the x's reach f only; f's replies are held back.
+		cfg.Partition([]int{l, f}, hs)
+		w.SetLinkFaults(l, f, labrpc.Faults{ReplyMinDelay: ackDelay, ReplyMaxDelay: ackDelay})
+		t0 := time.Now()
+		// Three x's: f's acknowledgement reaches just as far as z will be (past
+		// the end of l's log it would name entries l does not have).
+		staleEnd := cfg.startOn(l, 3)
+		time.Sleep(time.Millisecond) // the x's are on their way to f
+		w.SetLinkFaults(l, f, labrpc.Faults{DropRequests: 1})
+		for i := 0; i < servers; i++ {
+			if i != f {
+				cfg.BlockCalls(f, i) // f's replies to l still flow
+			}
+		}
+
+		// Term T2: g replaces the x's with y1, on l too, then gives l y2.
+		g, termT2 := cfg.leaderAmong(hs, termT)
+		var h1, h2 int
+		switch g {
+		case hs[0]:
+			h1, h2 = hs[1], hs[2]
+		case hs[1]:
+			h1, h2 = hs[0], hs[2]
+		default:
+			h1, h2 = hs[0], hs[1]
+		}
+		y1 := cfg.startOn(g, 1)
+		if !cfg.waitAppliedOn(g, y1, 5*time.Second) {
+			w.Logf("  leader %d did not commit index %d; the scenario did not unfold", g, y1)
+		}
+		cfg.Partition([]int{l, f}, []int{l, g, h1, h2}) // f stays in reach of l alone
+		if !cfg.waitAppliedOn(l, y1, 5*time.Second) {
+			w.Logf("  server %d did not apply index %d from leader %d; the scenario did not unfold", l, y1, g)
+		}
+		cfg.Partition([]int{l, f}, []int{l, g}, []int{h1}, []int{h2})
+		if _, isLeader := cfg.raft(g).GetState(); isLeader {
+			cfg.startOn(g, 1)
+			time.Sleep(200 * time.Millisecond) // y2 reaches l
+		}
+		cfg.Crash(g)
+
+		// Term T': l leads again, and z reaches h1 only.
+		cfg.Partition([]int{l, f}, []int{l, h1, h2})
+		if leader, _ := cfg.leaderAmong([]int{l, h1, h2}, termT2); leader != l {
+			// l lacks y2 (g lost its leadership first): any of the three
+			// may win, and the rest is only a safety check.
+			w.Logf("  server %d, not %d, leads after term %d; the scenario did not unfold", leader, l, termT2)
+		} else {
+			cfg.Crash(h2)
+			zIndex, _, ok := cfg.raft(l).Start(cfg.randCmd())
+			time.Sleep(200 * time.Millisecond) // z reaches h1
+			if !ok || zIndex > staleEnd || time.Since(t0) > ackDelay {
+				w.Logf("  z at %d (ok=%v) after %v, f's stale replies acknowledge up to %d and arrive after %v: the scenario did not unfold",
+					zIndex, ok, time.Since(t0), staleEnd, ackDelay)
+			}
+			// f's replies of term T arrive; l must not count them.
+			time.Sleep(time.Until(t0.Add(ackDelay + 100*time.Millisecond)))
+			if ok {
+				cfg.waitAppliedOn(l, zIndex, 500*time.Millisecond)
+			}
+		}
+
+		// Nobody with z is left: whoever leads f, g and h2 fills index
+		// zIndex with something else.
+		cfg.Crash(l)
+		cfg.Crash(h1)
+		w.ClearLinkFaults()
+		cfg.Heal()
+		cfg.Start(g)
+		cfg.Start(h2)
+		cfg.Connect(g)
+		cfg.Connect(h2)
+		cfg.Connect(f)
+		cfg.one(cfg.randCmd(), 3, retry)
+
+		cfg.Start(l)
+		cfg.Start(h1)
+		cfg.Connect(l)
+		cfg.Connect(h1)
+		cfg.one(cfg.randCmd(), servers, retry)
+		cfg.end()
+	})
 }

@@ -6,9 +6,11 @@ package raft
 // restart.
 
 import (
-	"raftlab/labtest/cluster"
 	"testing"
 	"time"
+
+	"raftlab/labrpc"
+	"raftlab/labtest/cluster"
 )
 
 // snapCommon drives a three-server cluster through 30 rounds. In each, a
@@ -237,5 +239,114 @@ func TestSnapshotFiveServers3D(t *testing.T) {
 func TestSnapshotStaleRequests3D(t *testing.T) {
 	cluster.Run(t, cluster.Budget{Virtual: 90 * time.Second, RPCs: 20000}, func(w *cluster.World) {
 		staleRequests(w, snapshotService, "stale requests and snapshots")
+	})
+}
+
+// A follower appends entries and acknowledges them, but the leader hears
+// the acknowledgements late: it commits with the other follower, takes a
+// snapshot that ends among those entries, and, since for all it knows the
+// follower still lacks them, must send it the snapshot. The follower's log
+// agrees with the snapshot's last entry, so it keeps what follows (Figure
+// 13, step 6): entries it has acknowledged, which the leader then commits
+// on the strength of that acknowledgement. The leader crashes at once; the
+// two others must elect the follower that holds them, and the apply
+// checker catches an overwrite if it threw them away.
+//
+//	a: gets c0+1..c0+7 at once, its replies take ackDelay
+//	b: gets c0+1..c0+4 (5 ms late, so that c0+5.. can still go to a as
+//	   entries), acknowledges them; then hears nothing
+//	leader: commits c0+4 with b, snapshots at c0+3, sends a the snapshot;
+//	   commits c0+7 when a's replies arrive, and crashes
+func TestSnapshotKeepsAckedEntries3D(t *testing.T) {
+	cluster.Run(t, cluster.Budget{Virtual: 30 * time.Second, RPCs: 3000}, func(w *cluster.World) {
+		const servers = 3
+		// Longer than a heartbeat, so that the snapshot goes out before the
+		// leader hears a's acknowledgements; short enough that the leader
+		// crashes before it notices (and repairs) a log that lost them.
+		const ackDelay = 200 * time.Millisecond
+		cfg := makeCluster(w, servers, cluster.Reliable, snapshotService)
+		cfg.begin("a late snapshot keeps the acknowledged entries after it")
+
+		c0 := cfg.one(cfg.randCmd(), servers, retry)
+		leader := cfg.CheckOneLeader()
+		a, b := (leader+1)%servers, (leader+2)%servers
+		cfg.snapshotAt(leader, c0+3, 5) // and next at c0+8, past everything here
+
+		w.SetLinkFaults(leader, a, labrpc.Faults{ReplyMinDelay: ackDelay, ReplyMaxDelay: ackDelay})
+		w.SetLinkFaults(leader, b, labrpc.Faults{MinDelay: 5 * time.Millisecond, MaxDelay: 5 * time.Millisecond})
+		cfg.startOn(leader, 4)
+		time.Sleep(time.Millisecond) // c0+1..c0+4 are on their way to b
+		cfg.Cut(leader, b)           // b's replies still come back
+		last := cfg.startOn(leader, 3)
+		time.Sleep(10 * time.Millisecond)
+		cfg.Disconnect(b) // its election would depose the leader too early
+
+		// The leader commits last only with a's acknowledgement; crash it
+		// as soon as it has applied it, before a's log can be repaired.
+		if !cfg.waitAppliedOn(leader, last, 2*time.Second) {
+			w.Logf("  leader %d did not commit index %d with a's late acknowledgements; the scenario did not unfold", leader, last)
+		}
+		cfg.Crash(leader)
+		w.ClearLinkFaults()
+		cfg.Heal()
+		cfg.Connect(b)
+		// Only a holds c0+5..c0+7; if it dropped them, b is elected and
+		// overwrites what the leader applied.
+		cfg.one(cfg.randCmd(), servers-1, retry)
+
+		cfg.Start(leader)
+		cfg.Connect(leader)
+		cfg.one(cfg.randCmd(), servers, retry)
+		cfg.end()
+	})
+}
+
+// A leader snapshots past a follower it has not heard from, and sends it
+// the snapshot, which the network holds back; meanwhile the follower's
+// acknowledgements of the entries arrive, the leader tells it they are
+// committed and it applies them, past the snapshot. When the snapshot
+// finally lands it is older than what the follower has applied (though
+// newer than the follower's own snapshot): installing it would take the
+// service backwards (the apply checker reports the rollback).
+//
+//	leader: sends c0+1..c0+6 (they take reqDelay to reach a), commits them
+//	   with b, snapshots at c0+3, sends a the snapshot (it takes
+//	   snapDelay); then, once a's acknowledgements are in, tells a the
+//	   commit index
+//	a: applies up to c0+6 with no snapshot of its own past c0-3; then
+//	   receives the snapshot of c0+3
+func TestSnapshotOlderThanApplied3D(t *testing.T) {
+	cluster.Run(t, cluster.Budget{Virtual: 30 * time.Second, RPCs: 3000}, func(w *cluster.World) {
+		const servers = 3
+		// reqDelay: longer than a heartbeat, so the leader sends the
+		// snapshot before it hears from a, and shorter than the shortest
+		// election timeout minus a heartbeat, so a does not campaign.
+		// snapDelay: the snapshot lands well after a applied c0+6.
+		const reqDelay = 130 * time.Millisecond
+		const snapDelay = 600 * time.Millisecond
+		cfg := makeCluster(w, servers, cluster.Reliable, snapshotService)
+		cfg.begin("a late snapshot older than what the follower applied")
+
+		c0 := cfg.one(cfg.randCmd(), servers, retry)
+		leader := cfg.CheckOneLeader()
+		a := (leader + 1) % servers
+		cfg.snapshotAt(leader, c0+3, 5) // and next at c0+8
+		cfg.snapshotAt(a, c0+7, 10)     // none in [c0-2, c0+6]
+
+		w.SetLinkFaults(leader, a, labrpc.Faults{MinDelay: reqDelay, MaxDelay: reqDelay})
+		t0 := time.Now()
+		last := cfg.startOn(leader, 6)
+		time.Sleep(time.Millisecond) // the entries are on their way to a
+		w.SetLinkFaults(leader, a, labrpc.Faults{MinDelay: snapDelay, MaxDelay: snapDelay})
+		time.Sleep(time.Until(t0.Add(reqDelay + 5*time.Millisecond)))
+		w.ClearLinkFaults()
+
+		if !cfg.waitAppliedOn(a, last, 2*time.Second) {
+			w.Logf("  follower %d did not apply index %d within 2s; the scenario did not unfold", a, last)
+		}
+		// Any snapshot sent before the faults were cleared has landed.
+		time.Sleep(time.Until(t0.Add(reqDelay + snapDelay + 100*time.Millisecond)))
+		cfg.one(cfg.randCmd(), servers, retry)
+		cfg.end()
 	})
 }

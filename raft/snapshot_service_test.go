@@ -29,6 +29,15 @@ func drawSnapSchedules(w *cluster.World, n int) []snapSchedule {
 	return out
 }
 
+// snapshotAt makes server i's service snapshot at index and every every
+// entries before and after it, for scripted tests that need a snapshot at
+// a known index (and none at others).
+func (cfg *config) snapshotAt(i, index, every int) {
+	cfg.mu.Lock()
+	defer cfg.mu.Unlock()
+	cfg.snapEvery[i] = snapSchedule{every: every, phase: (every - index%every) % every}
+}
+
 // snapshotDue reports whether server i's service snapshots at index.
 func (cfg *config) snapshotDue(i, index int) bool {
 	s := cfg.snapEvery[i]
