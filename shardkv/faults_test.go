@@ -23,7 +23,7 @@ func TestPartitionInsideGroup5B(t *testing.T) {
 		cfg.begin("a partition inside one group while shards move (5B)")
 		cfg.join(0)
 		ck, ka, va := cfg.seed(10)
-		a := cfg.startAppenders(ka, va, 20*time.Millisecond)
+		a := cfg.startAppenders(ka, va, 50*time.Millisecond)
 
 		g := cfg.groups[0]
 		g.CheckOneLeader()
@@ -82,7 +82,7 @@ func chaosRun(w *cluster.World) {
 	cfg.begin(fmt.Sprintf("chaos, maxraftstate %d (5B)", s.maxraftstate))
 	cfg.join(r.IntN(nGroups))
 	ck, ka, va := cfg.seed(10)
-	a := cfg.startAppenders(ka, va, 20*time.Millisecond)
+	a := cfg.startAppenders(ka, va, 50*time.Millisecond)
 	stopRandom := cfg.startRandomClients([]string{"r0", "r1", "r2", "r3", "r4"}, 4)
 
 	joined := map[int]bool{}
