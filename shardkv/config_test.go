@@ -68,6 +68,9 @@ func gidOf(gi int) int { return firstGid + gi }
 // makeConfig starts the controllers and every shardkv group, all connected,
 // no group joined yet.
 func makeConfig(w *cluster.World, s setup) *config {
+	if s.flaw == noFlaw {
+		s.flaw = flawFromEnv(w)
+	}
 	cfg := &config{w: w, s: s, t0: time.Now(), hist: kvtest.NewHistory(w), shuffle: w.H.NewRand("shardkv clerk controllers")}
 	cfg.owners = newOwnership(cfg)
 	cfg.ctrl = cluster.NewGroup(w, cluster.GroupSpec[*shardctrler.ShardCtrler]{
@@ -250,6 +253,9 @@ func (cfg *config) check(ck kvtest.Clerk, key, want string) {
 	var got string
 	cfg.within(fmt.Sprintf("Get(%q)", key), func() { got = ck.Get(key) })
 	if got != want {
+		// A wrong value is a history no order explains: fail with the
+		// linearizability check's picture of it, when it finds one.
+		cfg.hist.Check(kvtest.CheckOptions{})
 		cfg.w.Fatalf("Get(%q) (shard %d) returned %q, want %q", key, key2shard(key), excerpt(got), excerpt(want))
 	}
 }
