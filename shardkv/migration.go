@@ -78,6 +78,12 @@ func (kv *ShardKV) every(interval time.Duration, f func()) {
 			return
 		case <-t.C:
 		}
+		// A tick and Kill may both be ready: select picks either, so the
+		// dead flag decides, or a killed server would make calls in some
+		// runs of a seed and not in others.
+		if kv.dead.Load() {
+			return
+		}
 		if _, isLeader := kv.rf.GetState(); isLeader {
 			f()
 		}
@@ -167,6 +173,9 @@ func (kv *ShardKV) pullShards() {
 			defer wg.Done()
 			args := PullArgs{ConfigNum: num, Shards: src.shards}
 			for _, name := range src.servers {
+				if kv.dead.Load() {
+					return
+				}
 				var reply PullReply
 				if kv.end("pull", name).Call("ShardKV.PullShards", &args, &reply) && reply.Err == OK {
 					kv.rf.Start(InstallShards{ConfigNum: num, Shards: reply.Shards})
@@ -236,6 +245,9 @@ func (kv *ShardKV) collectShards() {
 			defer wg.Done()
 			args := DeleteArgs{ConfigNum: num, Shards: src.shards}
 			for _, name := range src.servers {
+				if kv.dead.Load() {
+					return
+				}
 				var reply DeleteReply
 				if kv.end("delete", name).Call("ShardKV.DeleteShards", &args, &reply) && reply.Err == OK {
 					kv.rf.Start(CollectDone{ConfigNum: num, Shards: src.shards})
