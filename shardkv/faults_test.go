@@ -86,8 +86,7 @@ func chaosRun(w *cluster.World) {
 	stopRandom := cfg.startRandomClients([]string{"r0", "r1", "r2", "r3", "r4"}, 4)
 
 	joined := map[int]bool{}
-	for gi, gid := range cfg.latestConfig().Shards {
-		_ = gi
+	for _, gid := range cfg.latestConfig().Shards {
 		if gid != 0 {
 			joined[gid-firstGid] = true
 		}
