@@ -35,9 +35,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"raftlab/labrpc"
+	"raftlab/labtest/cluster"
 	"raftlab/labtest/kvtest"
 	"raftlab/shardctrler"
 )
@@ -255,4 +259,38 @@ func (o *ownership) violation(shard int, ops []*served, y, lo, hi int, owners []
 			lo, p.gid, p.server, p.client, p.what, p.key, at(p.ret), p.n)
 	}
 	return fmt.Errorf("%s%s", msg, o.cfg.w.StepSuffix())
+}
+
+// The check itself, on made-up operations of shard 0 (no servers): it
+// passes what one group at a time can explain, overlaps included, and
+// fails a shard served by 100, then 101, then 100 again with no
+// configuration giving it back to 100.
+func TestOwnershipCheck(t *testing.T) {
+	cluster.Run(t, cluster.Budget{}, func(w *cluster.World) {
+		t0 := time.Now()
+		at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+		// Configurations 1 and 2: shard 0 on 100, then on 101.
+		owners := []shardctrler.Config{{}, {Num: 1}, {Num: 2}}
+		owners[1].Shards[0], owners[2].Shards[0] = 100, 101
+		op := func(gid, call, ret int) *served {
+			return &served{watchedOp: watchedOp{client: "client-0", what: "Get", key: "0", call: at(call), ret: at(ret), done: true},
+				gid: strconv.Itoa(gid), server: fmt.Sprintf("server-%d-0", gid), gidNum: gid, after: -1}
+		}
+		o := newOwnership(&config{w: w, t0: t0})
+		o.configsBy(at(0), 1)
+		o.configsBy(at(10), 2)
+
+		ok := []*served{op(100, 1, 5), op(101, 11, 20), op(100, 15, 30) /* overlaps 101's: served before it */, op(101, 31, 40)}
+		assert.NoError(w.T(), o.assign(0, ok, owners), "one group at a time explains these")
+
+		bad := []*served{op(100, 1, 5), op(101, 11, 20), op(100, 21, 30)}
+		err := o.assign(0, bad, owners)
+		if assert.Error(w.T(), err, "100 serves shard 0 after 101 did, and no configuration gives it back") {
+			assert.Contains(w.T(), err.Error(), "shard 0 was served by two groups at once: group 100")
+			assert.Contains(w.T(), err.Error(), "group 101 (server server-101-0) had already served")
+		}
+
+		early := []*served{op(101, 1, 5)} // before configuration 2 could exist
+		assert.Error(w.T(), o.assign(0, early, owners), "101 cannot serve shard 0 before the configuration that gives it exists")
+	})
 }
