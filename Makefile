@@ -4,7 +4,7 @@ PKGS ?= ./...
 # Extra flags for the lab targets, e.g. make 3A ARGS='-seed 42 -v'
 ARGS ?=
 
-.PHONY: test race vet bench raft 3A 3B 3C 3D kvraft 4A 4B shardkv 5A 5B plainraft mutants chromium
+.PHONY: test race vet bench raft 3A 3B 3C 3D kvraft 4A 4B shardctrler shardkv 5A 5B plainraft mutants chromium
 test:
 	$(GO) test $(PKGS)
 
@@ -28,6 +28,9 @@ kvraft:
 
 4A 4B:
 	$(GO) test ./kvraft -run '$@' $(ARGS)
+
+shardctrler:
+	$(GO) test ./shardctrler $(ARGS)
 
 shardkv:
 	$(GO) test ./shardkv $(ARGS)

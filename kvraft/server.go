@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"raftlab/dlog"
+	"raftlab/internal/pending"
 	"raftlab/labgob"
 	"raftlab/labrpc"
 	"raftlab/raft"
@@ -91,17 +92,8 @@ type KVServer struct {
 	// refuses no ReadIndex for lack of one.
 	ownTerm int
 
-	waiting []*pendingOp   // handlers waiting for their operation
-	readers []*pendingRead // Gets waiting for the state to reach a read index
-}
-
-// pendingOp is a handler waiting for its operation to be applied.
-type pendingOp struct {
-	clerk, seq int64
-	index      int // where Start put it; 0 until Start returns
-	term       int
-	finished   bool
-	done       chan opResult // buffered(1): gets the one result
+	waiting *pending.Table[opResult] // handlers waiting for their operation
+	readers []*pendingRead           // Gets waiting for the state to reach a read index
 }
 
 // pendingRead is a Get waiting until the state has applied through index.
@@ -124,6 +116,7 @@ func StartKVServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persiste
 		done:         make(chan struct{}),
 		data:         map[string]string{},
 		lastSeq:      map[int64]int64{},
+		waiting:      pending.NewTable(wrongLeader),
 	}
 	if snap := persister.ReadSnapshot(); len(snap) > 0 {
 		index, err := kv.restore(snap)
@@ -188,56 +181,28 @@ func (kv *KVServer) propose(op Op) opResult {
 	}
 	// Registered before Start: the entry may be applied before Start
 	// returns.
-	p := &pendingOp{clerk: op.ClerkId, seq: op.Seq, done: make(chan opResult, 1)}
 	kv.mu.Lock()
-	kv.waiting = append(kv.waiting, p)
+	p := kv.waiting.Add(op.ClerkId, op.Seq)
 	kv.mu.Unlock()
 
 	index, term, isLeader := kv.rf.Start(op)
 
 	kv.mu.Lock()
-	switch {
-	case p.finished:
-	case !isLeader:
-		kv.finishLocked(p, wrongLeader)
-	case kv.applied >= index:
-		// Applied already, and not ours, or p would be finished.
-		kv.finishLocked(p, wrongLeader)
-	default:
-		p.index, p.term = index, term
-	}
+	kv.waiting.Started(p, index, term, isLeader, kv.applied)
 	kv.mu.Unlock()
 
 	timer := time.NewTimer(opTimeout)
 	defer timer.Stop()
 	select {
-	case r := <-p.done:
+	case r := <-p.Done():
 		return r
 	case <-timer.C:
 	case <-kv.done:
 	}
 	kv.mu.Lock()
-	kv.waiting = slices.DeleteFunc(kv.waiting, func(q *pendingOp) bool { return q == p })
+	kv.waiting.Remove(p)
 	kv.mu.Unlock()
 	return wrongLeader
-}
-
-// finishLocked gives p its result and forgets it.
-func (kv *KVServer) finishLocked(p *pendingOp, r opResult) {
-	kv.finishWhereLocked(func(q *pendingOp) (opResult, bool) { return r, q == p })
-}
-
-// finishWhereLocked gives each waiting handler for which result says so
-// its result, and forgets it.
-func (kv *KVServer) finishWhereLocked(result func(p *pendingOp) (opResult, bool)) {
-	kv.waiting = slices.DeleteFunc(kv.waiting, func(p *pendingOp) bool {
-		r, ok := result(p)
-		if ok {
-			p.finished = true
-			p.done <- r
-		}
-		return ok
-	})
 }
 
 // readAtIndex serves a Get through the Raft's ReadIndex: the value once
@@ -334,21 +299,13 @@ func (kv *KVServer) applyCommand(index int, command any) []byte {
 		return kv.snapshotIfDueLocked()
 	}
 	r := kv.applyLocked(op)
-	kv.finishWhereLocked(func(p *pendingOp) (opResult, bool) {
-		switch {
-		case p.clerk == op.ClerkId && p.seq == op.Seq:
-			// Ours, at the index Start gave or at another (an earlier
-			// attempt's entry): either way applied while we waited.
-			if p.index == index {
-				kv.ownTerm = max(kv.ownTerm, p.term)
-			}
-			return r, true
-		case p.index == index:
-			kv.lg.Printf(dlog.KV, "index %d holds another operation than clerk %d's #%d: leadership of term %d lost", index, p.clerk, p.seq, p.term)
-			return wrongLeader, true
-		}
-		return opResult{}, false
-	})
+	own, lost := kv.waiting.Applied(index, op.ClerkId, op.Seq, r)
+	if own != nil {
+		kv.ownTerm = max(kv.ownTerm, own.Term)
+	}
+	for _, p := range lost {
+		kv.lg.Printf(dlog.KV, "index %d holds another operation than clerk %d's #%d: leadership of term %d lost", index, p.Clerk, p.Seq, p.Term)
+	}
 	kv.wakeReadersLocked()
 	return kv.snapshotIfDueLocked()
 }
@@ -398,9 +355,7 @@ func (kv *KVServer) installSnapshot(index int, snap []byte) {
 	}
 	kv.applied = index
 	kv.lg.Printf(dlog.KV, "installed snapshot through %d", index)
-	kv.finishWhereLocked(func(p *pendingOp) (opResult, bool) {
-		return wrongLeader, p.index != 0 && p.index <= index
-	})
+	kv.waiting.SnapshotInstalled(index)
 	kv.wakeReadersLocked()
 }
 
@@ -456,27 +411,7 @@ func (kv *KVServer) restore(snap []byte) (int, error) {
 // be overwritten, and a leader of the new term may already hold the
 // clerk's retry.
 func (kv *KVServer) watchLeadership() {
-	t := time.NewTicker(watchInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-kv.done:
-			return
-		case <-t.C:
-		}
-		kv.mu.Lock()
-		idle := len(kv.waiting) == 0
-		kv.mu.Unlock()
-		if idle {
-			continue
-		}
-		term, isLeader := kv.rf.GetState()
-		kv.mu.Lock()
-		kv.finishWhereLocked(func(p *pendingOp) (opResult, bool) {
-			return wrongLeader, p.index != 0 && (!isLeader || p.term != term)
-		})
-		kv.mu.Unlock()
-	}
+	pending.Watch(&kv.mu, kv.waiting, kv.rf.GetState, watchInterval, kv.done)
 }
 
 // ---- the tests' switch between the two ways of serving a Get ---------------

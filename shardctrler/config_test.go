@@ -14,7 +14,6 @@ package shardctrler
 
 import (
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -40,7 +39,6 @@ type rebalancer interface {
 
 // setup describes a test's servers.
 type setup struct {
-	net cluster.NetMode
 	// rebalance replaces our server's rebalance (nil: its own); a server
 	// without the switch fails the test that asks for it.
 	rebalance func(shards []int, groups map[int][]string) []int
@@ -51,18 +49,18 @@ type config struct {
 	w *cluster.World
 
 	mu      sync.Mutex
-	shuffle *rand.Rand     // the order in which a clerk gets its servers
-	answers map[int]answer // config num -> the first answer seen for it
+	shuffle *rand.Rand          // the order in which a clerk gets its servers
+	answers map[int]queryAnswer // config num -> the first answer seen for it
 }
 
-// answer is a configuration a clerk was handed, and by whom.
-type answer struct {
+// queryAnswer is a configuration a clerk was handed, and by whom.
+type queryAnswer struct {
 	config Config
 	from   string
 }
 
 func makeConfig(w *cluster.World, s setup) *config {
-	cfg := &config{w: w, shuffle: w.H.NewRand("shardctrler clerk servers"), answers: map[int]answer{}}
+	cfg := &config{w: w, shuffle: w.H.NewRand("shardctrler clerk servers"), answers: map[int]queryAnswer{}}
 	cfg.Group = cluster.NewGroup(w, cluster.GroupSpec[*ShardCtrler]{
 		N: nCtrlers,
 		Start: func(inc *cluster.Incarnation) (*ShardCtrler, []any) {
@@ -80,7 +78,7 @@ func makeConfig(w *cluster.World, s setup) *config {
 		Kill: (*ShardCtrler).Kill,
 		Raft: func(sc *ShardCtrler) cluster.RaftState { return sc.rf },
 	})
-	w.SetNet(s.net)
+	w.SetNet(cluster.Reliable) // as in the classic tests; the fault tests set their own faults
 	cfg.StartAll()
 	return cfg
 }
@@ -91,6 +89,7 @@ type ctrlClerk struct {
 	cfg    *config
 	ck     *Clerk
 	client *cluster.Client
+	via    string // who answers, for messages: the client's name unless set
 }
 
 // clerk makes a clerk on a new client that reaches all the servers, given
@@ -124,11 +123,16 @@ func (c *ctrlClerk) query(num int) Config {
 	return got
 }
 
-// queryNow is Query on any goroutine, its answer checked against the
-// others (failures are reported, the test goes on).
+// queryNow is Query on any goroutine, its answer checked (failures are
+// reported, the test goes on).
 func (c *ctrlClerk) queryNow(num int) Config {
+	floor := c.cfg.latestAnswered()
 	got := c.ck.Query(num)
-	if err := c.cfg.checkAnswer(num, got, c.client.Name); err != nil {
+	via := c.via
+	if via == "" {
+		via = c.client.Name
+	}
+	if err := c.cfg.checkAnswer(num, floor, got, via); err != nil {
 		c.cfg.w.Report(err)
 	}
 	return got
@@ -149,36 +153,48 @@ func (c *ctrlClerk) move(shard, gid int) {
 	c.cfg.within(fmt.Sprintf("Move(%d, %d)", shard, gid), func() { c.ck.Move(shard, gid) })
 }
 
-// checkAnswer records got, the answer to Query(num) that client received,
-// and checks it: a configuration numbered num when num names one, and the
-// same as every other answer for its number. Configurations are made once,
-// in log order, so two different answers for one number mean that the
-// servers computed different configurations from the same log: a
-// rebalance that depends on something other than the log, such as the
-// order in which Go iterates a map.
-func (cfg *config) checkAnswer(num int, got Config, client string) error {
-	if num >= 0 && got.Num != num && got.Num < num {
-		return fmt.Errorf("Query(%d) returned config %d: a query for an existing number must return that config, one beyond the latest the latest", num, got.Num)
+// checkAnswer checks got, the answer to Query(num) that via received
+// after config floor had been returned to a query that completed, and
+// records it. got must be configuration num, or the latest when num is -1
+// or beyond the latest, and no older than floor. And it must be the same
+// as every other answer for its number: configurations are made once, in
+// log order, so two different answers for one number mean that the
+// servers computed different configurations from the same log, with a
+// rebalance that depends on something else, such as the order in which
+// Go iterates a map.
+func (cfg *config) checkAnswer(num, floor int, got Config, via string) error {
+	switch {
+	case num >= 0 && got.Num > num:
+		return fmt.Errorf("Query(%d) returned config %d: it must return config %d, or the latest when there is no such config yet", num, got.Num, num)
+	case num >= 0 && num <= floor && got.Num != num:
+		return fmt.Errorf("linearizability: Query(%d) returned config %d, but config %d existed before the query began (a query that completed earlier returned config %d)", num, got.Num, num, floor)
+	case num < 0 && got.Num < floor:
+		return fmt.Errorf("linearizability: Query(%d) returned config %d, but config %d existed before the query began (a query that completed earlier returned it): a query must return the latest", num, got.Num, floor)
 	}
 	cfg.mu.Lock()
 	defer cfg.mu.Unlock()
 	first, seen := cfg.answers[got.Num]
 	if !seen {
-		cfg.answers[got.Num] = answer{config: got.clone(), from: client}
+		cfg.answers[got.Num] = queryAnswer{config: copyConfig(got), from: via}
 		return nil
 	}
 	if diff := configDiff(first.config, got); diff != "" {
-		return fmt.Errorf("determinism: config %d differs between two answers (%s got one, %s the other): %s; every server applies the same log and must compute the same configurations (a rebalance must not depend on map iteration order)",
-			got.Num, first.from, client, diff)
+		return fmt.Errorf("determinism: config %d differs between two answers (the first to %s, this one to %s): %s; every server applies the same log and must compute the same configurations (a rebalance must not depend on map iteration order)",
+			got.Num, first.from, via, diff)
 	}
 	return nil
 }
 
-// latestNum returns the highest config number any answer carried.
-func (cfg *config) latestNum() int {
+// latestAnswered returns the highest config number an answer carried
+// (0 before any).
+func (cfg *config) latestAnswered() int {
 	cfg.mu.Lock()
 	defer cfg.mu.Unlock()
-	return slices.Max(slices.Collect(maps.Keys(cfg.answers)))
+	latest := 0
+	for n := range cfg.answers {
+		latest = max(latest, n)
+	}
+	return latest
 }
 
 // configDiff describes how b differs from a, "" when it does not.
@@ -197,4 +213,15 @@ func configDiff(a, b Config) string {
 		}
 	}
 	return ""
+}
+
+// copyConfig returns a copy of c that shares no memory with it (the
+// tests use nothing of the lab's files beyond the contract).
+func copyConfig(c Config) Config {
+	out := c
+	out.Groups = make(map[int][]string, len(c.Groups))
+	for gid, servers := range c.Groups {
+		out.Groups[gid] = slices.Clone(servers)
+	}
+	return out
 }

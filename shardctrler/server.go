@@ -1,12 +1,12 @@
 package shardctrler
 
 import (
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"raftlab/dlog"
+	"raftlab/internal/pending"
 	"raftlab/labgob"
 	"raftlab/labrpc"
 	"raftlab/raft"
@@ -20,9 +20,9 @@ import (
 // the leader answers; a Join, Leave or Move a server has applied already
 // is answered at once, whoever leads.
 //
-// The waiting is kvraft's (see kvraft/server.go): a handler registers
-// before Start, is answered by the applier when its operation is applied,
-// and gives up (WrongLeader, the clerk retries elsewhere) when another
+// The waiting is kvraft's (package pending): a handler registers before
+// Start, is answered by the applier when its operation is applied, and
+// gives up (WrongLeader, the clerk retries elsewhere) when another
 // operation lands at its index, when the watcher sees the term change or
 // the leadership go, or after opTimeout. mu is never held while calling
 // into the Raft.
@@ -74,20 +74,11 @@ type ShardCtrler struct {
 	configs []Config        // indexed by config num
 	lastSeq map[int64]int64 // clerk -> the Seq of its latest Join, Leave or Move applied
 	applied int             // the index of the latest entry applied
-	waiting []*pendingOp
+	waiting *pending.Table[opResult]
 
 	// rebalance computes a Join's or Leave's shards: balance.Rebalance,
 	// unless a test swapped in a flawed one (setRebalance).
 	rebalance func(shards []int, groups map[int][]string) []int
-}
-
-// pendingOp is a handler waiting for its operation to be applied.
-type pendingOp struct {
-	clerk, seq int64
-	index      int // where Start put it; 0 until Start returns
-	term       int
-	finished   bool
-	done       chan opResult // buffered(1): gets the one result
 }
 
 // StartServer starts server me of the controller's servers, restoring it
@@ -101,6 +92,7 @@ func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister)
 		applyCh:   make(chan raft.ApplyMsg),
 		configs:   []Config{{Groups: map[int][]string{}}},
 		lastSeq:   map[int64]int64{},
+		waiting:   pending.NewTable(wrongLeader),
 		rebalance: balance.Rebalance[[]string],
 	}
 	sc.rf = raft.Make(servers, me, persister, sc.applyCh)
@@ -166,52 +158,28 @@ func (sc *ShardCtrler) propose(op Op) opResult {
 		return wrongLeader
 	}
 	// Registered before Start: the entry may be applied before Start returns.
-	p := &pendingOp{clerk: op.ClerkId, seq: op.Seq, done: make(chan opResult, 1)}
 	sc.mu.Lock()
-	sc.waiting = append(sc.waiting, p)
+	p := sc.waiting.Add(op.ClerkId, op.Seq)
 	sc.mu.Unlock()
 
 	index, term, isLeader := sc.rf.Start(op)
 
 	sc.mu.Lock()
-	switch {
-	case p.finished:
-	case !isLeader, sc.applied >= index: // applied already and not ours, or p would be finished
-		sc.finishLocked(p, wrongLeader)
-	default:
-		p.index, p.term = index, term
-	}
+	sc.waiting.Started(p, index, term, isLeader, sc.applied)
 	sc.mu.Unlock()
 
 	timer := time.NewTimer(opTimeout)
 	defer timer.Stop()
 	select {
-	case r := <-p.done:
+	case r := <-p.Done():
 		return r
 	case <-timer.C:
 	case <-sc.done:
 	}
 	sc.mu.Lock()
-	sc.waiting = slices.DeleteFunc(sc.waiting, func(q *pendingOp) bool { return q == p })
+	sc.waiting.Remove(p)
 	sc.mu.Unlock()
 	return wrongLeader
-}
-
-func (sc *ShardCtrler) finishLocked(p *pendingOp, r opResult) {
-	sc.finishWhereLocked(func(q *pendingOp) (opResult, bool) { return r, q == p })
-}
-
-// finishWhereLocked gives each waiting handler for which result says so
-// its result, and forgets it.
-func (sc *ShardCtrler) finishWhereLocked(result func(p *pendingOp) (opResult, bool)) {
-	sc.waiting = slices.DeleteFunc(sc.waiting, func(p *pendingOp) bool {
-		r, ok := result(p)
-		if ok {
-			p.finished = true
-			p.done <- r
-		}
-		return ok
-	})
 }
 
 // ---- applying the log -----------------------------------------------------
@@ -244,16 +212,10 @@ func (sc *ShardCtrler) applyCommand(index int, command any) {
 		return
 	}
 	r := sc.applyLocked(op)
-	sc.finishWhereLocked(func(p *pendingOp) (opResult, bool) {
-		switch {
-		case p.clerk == op.ClerkId && p.seq == op.Seq:
-			return r, true
-		case p.index == index:
-			sc.lg.Printf(dlog.Config, "index %d holds another operation than clerk %d's #%d: leadership of term %d lost", index, p.clerk, p.seq, p.term)
-			return wrongLeader, true
-		}
-		return opResult{}, false
-	})
+	_, lost := sc.waiting.Applied(index, op.ClerkId, op.Seq, r)
+	for _, p := range lost {
+		sc.lg.Printf(dlog.Config, "index %d holds another operation than clerk %d's #%d: leadership of term %d lost", index, p.Clerk, p.Seq, p.Term)
+	}
 }
 
 // applyLocked applies op: a Join, Leave or Move once per clerk and Seq,
@@ -304,27 +266,7 @@ func (sc *ShardCtrler) applyLocked(op Op) opResult {
 // watchLeadership answers the handlers waiting on a server that has lost
 // its leadership, or moved to another term, since Start.
 func (sc *ShardCtrler) watchLeadership() {
-	t := time.NewTicker(watchInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-sc.done:
-			return
-		case <-t.C:
-		}
-		sc.mu.Lock()
-		idle := len(sc.waiting) == 0
-		sc.mu.Unlock()
-		if idle {
-			continue
-		}
-		term, isLeader := sc.rf.GetState()
-		sc.mu.Lock()
-		sc.finishWhereLocked(func(p *pendingOp) (opResult, bool) {
-			return wrongLeader, p.index != 0 && (!isLeader || p.term != term)
-		})
-		sc.mu.Unlock()
-	}
+	pending.Watch(&sc.mu, sc.waiting, sc.rf.GetState, watchInterval, sc.done)
 }
 
 // ---- the tests' switch to a flawed rebalance ----------------------------------
