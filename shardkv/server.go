@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"raftlab/dlog"
+	"raftlab/internal/pending"
 	"raftlab/labgob"
 	"raftlab/labrpc"
 	"raftlab/raft"
@@ -20,7 +21,9 @@ import (
 // ReadIndex), configuration changes, shards arriving from their previous
 // owner, and the two steps of garbage collection. The leader's background
 // loops (migration.go) propose the last three; the RPC handlers below
-// propose the clerks' operations, as kvraft's do.
+// propose the clerks' operations, as kvraft's do, with the same
+// bookkeeping of waiting handlers (internal/pending) and the same
+// ReadIndex path for Gets.
 //
 // Locking: mu guards the state below it, and is never held while calling
 // into the Raft or making an RPC.
@@ -98,17 +101,8 @@ type ShardKV struct {
 	// refuses no ReadIndex for lack of one.
 	ownTerm int
 
-	waiting []*pendingOp   // handlers waiting for their operation
-	readers []*pendingRead // Gets waiting for the state to reach a read index
-}
-
-// pendingOp is a handler waiting for its operation to be applied.
-type pendingOp struct {
-	clerk, seq int64
-	index      int // where Start put it; 0 until Start returns
-	term       int
-	finished   bool
-	done       chan opResult // buffered(1): gets the one result
+	waiting *pending.Table[opResult] // handlers waiting for their operation
+	readers []*pendingRead           // Gets waiting for the state to reach a read index
 }
 
 // pendingRead is a Get waiting until the state has applied through index.
@@ -139,6 +133,7 @@ func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister,
 		ends:         map[string]*labrpc.ClientEnd{},
 		cur:          shardctrler.Config{Groups: map[int][]string{}},
 		prev:         shardctrler.Config{Groups: map[int][]string{}},
+		waiting:      pending.NewTable(wrongLeader),
 	}
 	for i := range kv.shards {
 		kv.shards[i] = newShard(Idle)
@@ -224,56 +219,28 @@ func (kv *ShardKV) propose(op Op) opResult {
 	}
 	// Registered before Start: the entry may be applied before Start
 	// returns.
-	p := &pendingOp{clerk: op.ClerkId, seq: op.Seq, done: make(chan opResult, 1)}
 	kv.mu.Lock()
-	kv.waiting = append(kv.waiting, p)
+	p := kv.waiting.Add(op.ClerkId, op.Seq)
 	kv.mu.Unlock()
 
 	index, term, isLeader := kv.rf.Start(op)
 
 	kv.mu.Lock()
-	switch {
-	case p.finished:
-	case !isLeader:
-		kv.finishLocked(p, wrongLeader)
-	case kv.applied >= index:
-		// Applied already, and not ours, or p would be finished.
-		kv.finishLocked(p, wrongLeader)
-	default:
-		p.index, p.term = index, term
-	}
+	kv.waiting.Started(p, index, term, isLeader, kv.applied)
 	kv.mu.Unlock()
 
 	timer := time.NewTimer(opTimeout)
 	defer timer.Stop()
 	select {
-	case r := <-p.done:
+	case r := <-p.Done():
 		return r
 	case <-timer.C:
 	case <-kv.done:
 	}
 	kv.mu.Lock()
-	kv.waiting = slices.DeleteFunc(kv.waiting, func(q *pendingOp) bool { return q == p })
+	kv.waiting.Remove(p)
 	kv.mu.Unlock()
 	return wrongLeader
-}
-
-// finishLocked gives p its result and forgets it.
-func (kv *ShardKV) finishLocked(p *pendingOp, r opResult) {
-	kv.finishWhereLocked(func(q *pendingOp) (opResult, bool) { return r, q == p })
-}
-
-// finishWhereLocked gives each waiting handler for which result says so
-// its result, and forgets it.
-func (kv *ShardKV) finishWhereLocked(result func(p *pendingOp) (opResult, bool)) {
-	kv.waiting = slices.DeleteFunc(kv.waiting, func(p *pendingOp) bool {
-		r, ok := result(p)
-		if ok {
-			p.finished = true
-			p.done <- r
-		}
-		return ok
-	})
 }
 
 // readAtIndex serves a Get through the Raft's ReadIndex: the value once
@@ -371,6 +338,8 @@ func (kv *ShardKV) applyCommand(index int, command any) []byte {
 	switch c := command.(type) {
 	case Op:
 		kv.applyOpLocked(index, c)
+		kv.wakeReadersLocked()
+		return kv.snapshotIfDueLocked()
 	case ConfigChange:
 		kv.applyConfigLocked(c)
 	case InstallShards:
@@ -380,6 +349,10 @@ func (kv *ShardKV) applyCommand(index int, command any) []byte {
 	case CollectDone:
 		kv.applyCollectedLocked(c)
 	}
+	// No clerk's operation: a handler whose Start gave this index lost
+	// its leadership (no operation has Seq 0).
+	_, lost := kv.waiting.Applied(index, 0, 0, opResult{})
+	kv.reportLostLocked(index, lost)
 	kv.wakeReadersLocked()
 	return kv.snapshotIfDueLocked()
 }
@@ -387,21 +360,18 @@ func (kv *ShardKV) applyCommand(index int, command any) []byte {
 // applyOpLocked applies a clerk's operation and answers its handler.
 func (kv *ShardKV) applyOpLocked(index int, op Op) {
 	r := kv.applyLocked(op)
-	kv.finishWhereLocked(func(p *pendingOp) (opResult, bool) {
-		switch {
-		case p.clerk == op.ClerkId && p.seq == op.Seq:
-			// Ours, at the index Start gave or at another (an earlier
-			// attempt's entry): either way applied while we waited.
-			if p.index == index {
-				kv.ownTerm = max(kv.ownTerm, p.term)
-			}
-			return r, true
-		case p.index == index:
-			kv.lg.Printf(dlog.Shard, "index %d holds another operation than clerk %d's #%d: leadership of term %d lost", index, p.clerk, p.seq, p.term)
-			return wrongLeader, true
-		}
-		return opResult{}, false
-	})
+	own, lost := kv.waiting.Applied(index, op.ClerkId, op.Seq, r)
+	if own != nil {
+		kv.ownTerm = max(kv.ownTerm, own.Term)
+	}
+	kv.reportLostLocked(index, lost)
+}
+
+// reportLostLocked logs the handlers whose index another entry took.
+func (kv *ShardKV) reportLostLocked(index int, lost []*pending.Op[opResult]) {
+	for _, p := range lost {
+		kv.lg.Printf(dlog.Shard, "index %d holds another entry than clerk %d's #%d: leadership of term %d lost", index, p.Clerk, p.Seq, p.Term)
+	}
 }
 
 // applyLocked applies op to its shard, once per clerk and Seq, if the group
@@ -456,9 +426,7 @@ func (kv *ShardKV) installSnapshot(index int, snap []byte) {
 	}
 	kv.applied = index
 	kv.lg.Printf(dlog.Shard, "installed snapshot through %d: config %d, shards %v", index, kv.cur.Num, kv.statesLocked())
-	kv.finishWhereLocked(func(p *pendingOp) (opResult, bool) {
-		return wrongLeader, p.index != 0 && p.index <= index
-	})
+	kv.waiting.SnapshotInstalled(index)
 	kv.wakeReadersLocked()
 }
 
@@ -478,27 +446,7 @@ func (kv *ShardKV) statesLocked() []shardState {
 // be overwritten, and a leader of the new term may already hold the
 // clerk's retry.
 func (kv *ShardKV) watchLeadership() {
-	t := time.NewTicker(watchInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-kv.done:
-			return
-		case <-t.C:
-		}
-		kv.mu.Lock()
-		idle := len(kv.waiting) == 0
-		kv.mu.Unlock()
-		if idle {
-			continue
-		}
-		term, isLeader := kv.rf.GetState()
-		kv.mu.Lock()
-		kv.finishWhereLocked(func(p *pendingOp) (opResult, bool) {
-			return wrongLeader, p.index != 0 && (!isLeader || p.term != term)
-		})
-		kv.mu.Unlock()
-	}
+	pending.Watch(&kv.mu, kv.waiting, kv.rf.GetState, watchInterval, kv.done)
 }
 
 // flaw is a deliberate bug the suite must catch (flawed_test.go).
