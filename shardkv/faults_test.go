@@ -11,6 +11,7 @@ import (
 
 	"raftlab/labtest"
 	"raftlab/labtest/cluster"
+	"raftlab/labtest/kvtest"
 )
 
 // One group is partitioned, its leader in the minority, while shards move
@@ -51,6 +52,56 @@ func TestPartitionInsideGroup5B(t *testing.T) {
 
 		a.stop()
 		cfg.checkAll(ck, ka, a.values())
+		cfg.end()
+	})
+}
+
+// A shard is served only once its data has arrived: with group 100 down,
+// every shard moves to group 101, which cannot pull any of them. No Get may
+// complete until 100 is back (a group that served the shards before they
+// arrived would answer from an empty shard); then every Get returns what
+// was put.
+func TestServeOnlyArrived5B(t *testing.T) {
+	cluster.Run(t, classicBudget, func(w *cluster.World) {
+		cfg := makeConfig(w, setup{maxraftstate: -1})
+		cfg.begin("no shard served before it arrives (5B)")
+		ck := cfg.clerk()
+		cfg.join(0)
+		ka, va := keys(w.Rand, 10, 20)
+		for i := range ka {
+			cfg.put(ck, ka[i], va[i])
+		}
+		cfg.shutdownGroup(0)
+		cfg.join(1)
+		cfg.leave(0) // every shard is 101's, and all are with 100, down
+
+		done := make(chan int, len(ka))
+		got := make([]string, len(ka))
+		for i := range ka {
+			ck1 := cfg.clerk()
+			w.H.Go(fmt.Sprintf("Get(%q)", ka[i]), func() { got[i] = ck1.Get(ka[i]); done <- i })
+		}
+		select {
+		case i := <-done:
+			// A wrong value fails with the history's picture.
+			cfg.hist.Check(kvtest.CheckOptions{})
+			w.Fatalf("a shard was served before its data arrived: Get(%q) (shard %d) returned %q while group %d, which holds the shard, is down",
+				ka[i], key2shard(ka[i]), excerpt(got[i]), gidOf(0))
+		case <-time.After(3 * time.Second):
+		}
+
+		cfg.startGroup(0)
+		cfg.within("the Gets, once group 100 is back", func() {
+			for range ka {
+				<-done
+			}
+		})
+		for i := range ka {
+			if got[i] != va[i] {
+				cfg.hist.Check(kvtest.CheckOptions{})
+				w.Fatalf("Get(%q) (shard %d) returned %q, want %q", ka[i], key2shard(ka[i]), excerpt(got[i]), excerpt(va[i]))
+			}
+		}
 		cfg.end()
 	})
 }

@@ -5,8 +5,10 @@ package shardkv
 //
 //   - serveBeforeArrival: a group serves a shard as soon as the
 //     configuration gives it the shard, before the data has arrived from
-//     its previous owner;
-//   - noGC: a group keeps a shard's data for ever after handing it over.
+//     its previous owner: TestServeOnlyArrived5B fails with an Illegal
+//     history and its picture;
+//   - noGC: a group keeps a shard's data for ever after handing it over:
+//     TestChallenge1Delete fails on its bound of persisted bytes.
 //
 // The tests below run the suite's own tests on them, in a subprocess (the
 // test binary itself, with shardFlawEnv naming the flaw), so that what a
@@ -53,7 +55,7 @@ func TestFlawedServersFailTheSuite(t *testing.T) {
 		want       []string
 		page       bool
 	}{
-		{flaw: "serve-before-arrival", test: "TestSnapshot5B", want: []string{"is not linearizable"}, page: true},
+		{flaw: "serve-before-arrival", test: "TestServeOnlyArrived5B", want: []string{"is not linearizable"}, page: true},
 		{flaw: "no-gc", test: "TestChallenge1Delete", want: []string{"garbage collection: the snapshots and persisted Raft state of all groups total"}},
 	} {
 		t.Run(c.flaw, func(t *testing.T) {
