@@ -5,8 +5,10 @@ package shardkv
 //
 //	go test ./shardkv -run '^$' -bench ShardMove -benchtime 20x
 //
-// Group 100 holds 30 keys of 1000 bytes (3 per shard); each iteration is
-// one Join of group 101 or, alternately, its Leave, and lasts from the
+// 30 keys of 1000 bytes, "0" to "29" (key2shard takes the first byte, so
+// shards 0 and 9 hold eleven keys each, the others one), are spread over
+// the groups already in: group 100 (groups=1) or 100 and 101 (groups=2). Each iteration is one
+// Join of the next group or, alternately, its Leave, and lasts from the
 // controller call until every server of every group has reached the new
 // configuration with no shard in flight (pulled and garbage-collected).
 // Reported:
@@ -21,6 +23,7 @@ package shardkv
 // time needs a *testing.T); ns/op is its wall time, setup included.
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -29,13 +32,22 @@ import (
 )
 
 func BenchmarkShardMove(b *testing.B) {
+	for _, in := range []int{1, 2} {
+		b.Run(fmt.Sprintf("groups=%d", in), func(b *testing.B) { benchmarkMove(b, in) })
+	}
+}
+
+// benchmarkMove has groups 0..in-1 in, and moves group in in and out.
+func benchmarkMove(b *testing.B, in int) {
 	var moves, shards, vtime, pulled, rpcs float64
 	ok := testing.RunTests(func(string, string) (bool, error) { return true, nil }, []testing.InternalTest{{
 		Name: b.Name(),
 		F: func(t *testing.T) {
 			cluster.Run(t, cluster.Budget{}, func(w *cluster.World) {
 				cfg := makeConfig(w, setup{maxraftstate: 1000})
-				cfg.join(0)
+				for gi := range in {
+					cfg.join(gi)
+				}
 				ck := cfg.clerk()
 				ka, va := keys(w.Rand, 30, 1000)
 				for i := range ka {
@@ -47,9 +59,9 @@ func BenchmarkShardMove(b *testing.B) {
 					pulls0, rpcs0 := w.Net.Stats().Methods["ShardKV.PullShards"].ReplyBytes, w.Net.GetTotalCount()
 					start := time.Now()
 					if n%2 == 0 {
-						cfg.join(1)
+						cfg.join(in)
 					} else {
-						cfg.leave(1)
+						cfg.leave(in)
 					}
 					cfg.waitSettled()
 					vtime += float64(time.Since(start).Milliseconds())
