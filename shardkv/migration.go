@@ -61,6 +61,11 @@ type DeleteShards struct {
 	Shards    []int
 }
 
+// Noop is what a new leader proposes first (see pollConfig).
+type Noop struct {
+	Term int
+}
+
 // CollectDone records that the previous owner of shards pulled in
 // configuration ConfigNum has deleted its copy.
 type CollectDone struct {
@@ -105,7 +110,17 @@ func (kv *ShardKV) settledLocked() bool {
 
 // pollConfig proposes the next configuration, if the controllers have one
 // and the group is settled in its current one.
+//
+// A leader first proposes an empty entry of its term. Raft commits entries
+// of earlier terms only with one of the leader's own, and a group may have
+// nothing else to propose: restarted from a snapshot that shows shards
+// still handing off, whose deletions sit in its log uncommitted, it would
+// wait for ever for a clerk, and other groups for it.
 func (kv *ShardKV) pollConfig() {
+	if term, isLeader := kv.rf.GetState(); isLeader && kv.noopTerm.Load() < int64(term) {
+		kv.noopTerm.Store(int64(term))
+		kv.rf.Start(Noop{Term: term})
+	}
 	kv.mu.Lock()
 	settled, next := kv.settledLocked(), kv.cur.Num+1
 	kv.mu.Unlock()

@@ -79,6 +79,7 @@ type ShardKV struct {
 	ctrlers   []*labrpc.ClientEnd
 	ctrlerId  int64
 	ctrlerSeq atomic.Int64
+	noopTerm  atomic.Int64 // the latest term in which this server proposed a Noop
 	makeEnd   func(string) *labrpc.ClientEnd
 	endsMu    sync.Mutex
 	ends      map[string]*labrpc.ClientEnd // made once per server name
@@ -116,7 +117,7 @@ type pendingRead struct {
 // snapshots (-1: never); ctrlers are the shard controllers; make_end turns
 // a server name from a configuration into an end to it. It returns at once.
 func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister, maxraftstate int, gid int, ctrlers []*labrpc.ClientEnd, make_end func(string) *labrpc.ClientEnd) *ShardKV {
-	for _, c := range []any{Op{}, ConfigChange{}, InstallShards{}, DeleteShards{}, CollectDone{}} {
+	for _, c := range []any{Op{}, ConfigChange{}, InstallShards{}, DeleteShards{}, CollectDone{}, Noop{}} {
 		labgob.Register(c)
 	}
 	kv := &ShardKV{
