@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"raftlab/labrpc"
 	"raftlab/labtest"
 	"raftlab/labtest/cluster"
 	"raftlab/labtest/kvtest"
@@ -113,7 +114,8 @@ const (
 
 // TestChaos5B: each seed draws its own mix of joins and leaves, crashes of
 // servers and whole groups, partitions inside groups, and an unreliable
-// network, while appenders and random clients run. Checked: at the end,
+// network (drops, delays, duplicated requests, late replies), while
+// appenders and random clients run. Checked: at the end,
 // with everything healed and up, every clerk returns and every appender's
 // key holds exactly what it appended; the whole history is linearizable,
 // and each shard was served by one group at a time. -seeds N runs more
@@ -185,10 +187,17 @@ func chaosRun(w *cluster.World) {
 			gi := r.IntN(nGroups)
 			w.SetStep(step, fmt.Sprintf("heal group %d", gidOf(gi)))
 			cfg.groups[gi].Heal()
-		case k == 6:
-			net := cluster.NetMode(r.IntN(2))
-			w.SetStep(step, fmt.Sprintf("network %v", net))
-			w.SetNet(net)
+		case k == 6: // the network: reliable, the classic unreliable, or duplicates and late replies
+			switch r.IntN(3) {
+			case 0, 1:
+				net := cluster.NetMode(r.IntN(2))
+				w.SetStep(step, fmt.Sprintf("network %v", net))
+				w.SetNet(net)
+			default:
+				f := labrpc.Faults{Duplicates: 0.2 * r.Float64(), ReplyMaxDelay: time.Duration(r.IntN(50)) * time.Millisecond}
+				w.SetStep(step, fmt.Sprintf("network faults %+v", f))
+				w.SetFaults(f)
+			}
 		default:
 			w.SetStep(step, "quiet")
 		}
@@ -198,6 +207,7 @@ func chaosRun(w *cluster.World) {
 	w.SetStep(0, "")
 	w.Action("chaos over: heal, restart everything, reliable network")
 	w.SetNet(cluster.Reliable)
+	w.SetFaults(labrpc.Faults{})
 	for gi, g := range cfg.groups {
 		g.Heal()
 		for i := 0; i < nServers; i++ {
