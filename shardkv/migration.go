@@ -73,8 +73,14 @@ type CollectDone struct {
 	Shards    []int
 }
 
-// every runs f each interval while the server is alive and leads its group.
-func (kv *ShardKV) every(interval time.Duration, f func()) {
+// every runs f each interval, from offset nanoseconds on, while the server
+// is alive and leads its group.
+func (kv *ShardKV) every(interval time.Duration, offset int64, f func()) {
+	select {
+	case <-kv.done:
+		return
+	case <-time.After(time.Duration(offset)):
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

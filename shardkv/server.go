@@ -120,6 +120,7 @@ func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister,
 	for _, c := range []any{Op{}, ConfigChange{}, InstallShards{}, DeleteShards{}, CollectDone{}, Noop{}} {
 		labgob.Register(c)
 	}
+	rng := servers[me].Rand()
 	kv := &ShardKV{
 		me:           me,
 		gid:          gid,
@@ -129,7 +130,7 @@ func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister,
 		lg:           servers[me].Logger(),
 		done:         make(chan struct{}),
 		ctrlers:      ctrlers,
-		ctrlerId:     servers[me].Rand().Int64(),
+		ctrlerId:     rng.Int64(),
 		makeEnd:      make_end,
 		ends:         map[string]*labrpc.ClientEnd{},
 		cur:          shardctrler.Config{Groups: map[int][]string{}},
@@ -151,9 +152,12 @@ func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister,
 	kv.reads, _ = any(kv.rf).(readIndexer)
 	go kv.applier()
 	go kv.watchLeadership()
-	go kv.every(configPollInterval, kv.pollConfig)
-	go kv.every(migrateInterval, kv.pullShards)
-	go kv.every(migrateInterval, kv.collectShards)
+	// The loops tick at offsets of their own, off the Raft's timer
+	// instants: a Start at the instant the Raft's ticker sends heartbeats
+	// would race it to the same ends, and a seed would not replay.
+	go kv.every(configPollInterval, rng.Int64N(int64(configPollInterval)), kv.pollConfig)
+	go kv.every(migrateInterval, rng.Int64N(int64(migrateInterval)), kv.pullShards)
+	go kv.every(migrateInterval, rng.Int64N(int64(migrateInterval)), kv.collectShards)
 	return kv
 }
 
