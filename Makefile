@@ -4,7 +4,7 @@ PKGS ?= ./...
 # Extra flags for the lab targets, e.g. make 3A ARGS='-seed 42 -v'
 ARGS ?=
 
-.PHONY: test race vet bench raft 3A 3B 3C 3D kvraft 4A 4B shardctrler plainraft mutants chromium
+.PHONY: test race vet bench raft 3A 3B 3C 3D kvraft 4A 4B shardctrler shardkv 5A 5B plainraft mutants chromium
 test:
 	$(GO) test $(PKGS)
 
@@ -31,6 +31,17 @@ kvraft:
 
 shardctrler:
 	$(GO) test ./shardctrler $(ARGS)
+
+shardkv:
+	$(GO) test ./shardkv $(ARGS)
+
+# 5A: the shard controller's suite, then shardkv's static-shard tests.
+5A:
+	$(GO) test ./shardctrler $(ARGS)
+	$(GO) test ./shardkv -run 5A $(ARGS)
+
+5B:
+	$(GO) test ./shardkv -run 5B $(ARGS)
 
 # The graded suite against the second, plain Raft (raft/testdata/plainraft),
 # in a scratch copy of the module, e.g. make plainraft ARGS='-count=5'
