@@ -17,6 +17,7 @@ package shardkv
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -43,8 +44,8 @@ const callWait = 30 * time.Second
 // setup describes a test's servers.
 type setup struct {
 	net          cluster.NetMode
-	maxraftstate int // -1: never snapshot
-	flaw         flaw
+	maxraftstate int    // -1: never snapshot
+	flaw         string // a deliberate bug of our server (flawed_test.go); "" for none
 }
 
 type config struct {
@@ -68,8 +69,8 @@ func gidOf(gi int) int { return firstGid + gi }
 // makeConfig starts the controllers and every shardkv group, all connected,
 // no group joined yet.
 func makeConfig(w *cluster.World, s setup) *config {
-	if s.flaw == noFlaw {
-		s.flaw = flawFromEnv(w)
+	if s.flaw == "" {
+		s.flaw = os.Getenv(shardFlawEnv)
 	}
 	cfg := &config{w: w, s: s, t0: time.Now(), hist: kvtest.NewHistory(w), shuffle: w.H.NewRand("shardkv clerk controllers")}
 	cfg.owners = newOwnership(cfg)
@@ -90,8 +91,10 @@ func makeConfig(w *cluster.World, s setup) *config {
 			N:      nServers,
 			Start: func(inc *cluster.Incarnation) (*ShardKV, []any) {
 				kv := StartServer(inc.Peers, inc.Me, inc.Persister, s.maxraftstate, gid, inc.EndsTo(cfg.ctrl), inc.MakeEnd)
-				if f, ok := any(kv).(flawed); ok && s.flaw != noFlaw {
-					f.setFlaw(s.flaw)
+				if s.flaw != "" {
+					if f, ok := any(kv).(flawed); !ok || !f.setFlaw(s.flaw) {
+						w.Report(fmt.Errorf("%s=%q: this server has no such deliberate bug (ours has serve-before-arrival and no-gc)", shardFlawEnv, s.flaw))
+					}
 				}
 				return kv, []any{kv, kv.rf}
 			},
@@ -109,14 +112,9 @@ func makeConfig(w *cluster.World, s setup) *config {
 }
 
 // flawed is our server's switch to a deliberate bug (flawed_test.go), found
-// by an interface assertion so that a server without it compiles.
-type flawed interface{ setFlaw(flaw) }
-
-func (kv *ShardKV) setFlaw(f flaw) {
-	kv.mu.Lock()
-	kv.flaw = f
-	kv.mu.Unlock()
-}
+// by an interface assertion so that a student's server, without it,
+// compiles.
+type flawed interface{ setFlaw(name string) bool }
 
 // ---- configuration changes ------------------------------------------------
 

@@ -76,13 +76,11 @@ type ShardKV struct {
 	done         chan struct{} // closed by Kill
 
 	// Talking to the controllers and to other groups (migration.go).
-	ctrlers   []*labrpc.ClientEnd
-	ctrlerId  int64
-	ctrlerSeq atomic.Int64
-	noopTerm  atomic.Int64 // the latest term in which this server proposed a Noop
-	makeEnd   func(string) *labrpc.ClientEnd
-	endsMu    sync.Mutex
-	ends      map[string]*labrpc.ClientEnd // made once per server name
+	ctrlers  []*labrpc.ClientEnd
+	noopTerm atomic.Int64 // the latest term in which this server proposed a Noop
+	makeEnd  func(string) *labrpc.ClientEnd
+	endsMu   sync.Mutex
+	ends     map[string]*labrpc.ClientEnd // made once per server name
 
 	mu sync.Mutex
 	// reads is the Raft's ReadIndex; nil sends Gets through the log.
@@ -130,7 +128,6 @@ func StartServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister,
 		lg:           servers[me].Logger(),
 		done:         make(chan struct{}),
 		ctrlers:      ctrlers,
-		ctrlerId:     rng.Int64(),
 		makeEnd:      make_end,
 		ends:         map[string]*labrpc.ClientEnd{},
 		cur:          shardctrler.Config{Groups: map[int][]string{}},
@@ -456,6 +453,31 @@ func (kv *ShardKV) watchLeadership() {
 
 // flaw is a deliberate bug the suite must catch (flawed_test.go).
 type flaw int
+
+// flawNames are the names setFlaw knows.
+var flawNames = map[string]flaw{"serve-before-arrival": serveBeforeArrival, "no-gc": noGC}
+
+// setFlaw switches on the deliberate bug called name, for the suite's test
+// that it catches it; it reports whether the name is known. The suite
+// finds it by an interface assertion, so a server without it compiles.
+func (kv *ShardKV) setFlaw(name string) bool {
+	f, ok := flawNames[name]
+	if ok {
+		kv.mu.Lock()
+		kv.flaw = f
+		kv.mu.Unlock()
+	}
+	return ok
+}
+
+// settledIn reports whether the server is in configuration num with no
+// shard in flight: the shard-move benchmark's finish line, found by an
+// interface assertion as setFlaw is.
+func (kv *ShardKV) settledIn(num int) bool {
+	kv.mu.Lock()
+	defer kv.mu.Unlock()
+	return kv.cur.Num == num && kv.settledLocked()
+}
 
 const (
 	noFlaw flaw = iota
