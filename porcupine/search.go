@@ -353,7 +353,7 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 	s.lifo = lifoness(s.match, s.nodeOp, s.callNode)
 	s.keys = zobristKeys(n)
 	s.states = newStateTable(m, intern)
-	s.cache = newCache(n, (n+63)/64, s.states)
+	s.cache = newCache(n, (n+63)/64, s.states, s.keys)
 	s.trans = newTransitions(s.states.interns)
 	s.heads = []*head{newHead(s, true, n, k), newHead(s, false, n, k)}
 	if verbose {
