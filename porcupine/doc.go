@@ -21,10 +21,14 @@
 //
 // Partition splits a history into independent parts (one per key, say);
 // they are searched in parallel and, unless the check is verbose, the first
-// violation found ends the check. Hash, consistent with Equal, lets the
-// checker intern states: set it for any state that is not a simple
-// comparable value. Without Equal, states are compared with == and hashed
-// by the package.
+// violation found ends the check. Without Equal, states are compared with ==
+// and hashed by the package. With Equal but no Hash, the package hashes
+// states by their content (maps in any order, pointers by what they point
+// to), which agrees with any Equal that compares content; if it finds two
+// states Equal calls equal but that hash apart (an Equal that ignores
+// order or fields), it stops hashing and compares every state reached with
+// a linearized set against the new one, as the reference checker does.
+// Hash, consistent with Equal, is then the way to a fast search.
 //
 // # Unknown outcomes
 //
