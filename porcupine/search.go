@@ -241,16 +241,9 @@ func (s *search) stepMemo(cur, op int32) (int32, bool) {
 	if !s.states.interns {
 		return s.step(cur, op)
 	}
-	if int(cur) < denseStates {
-		// Few states (a register): a direct-indexed table, no hashing.
-		row := len(s.in)
-		k := int(cur)*row + int(op)
-		if k >= len(s.dense) {
-			// rows as states appear: most partitions never fill 64
-			for len(s.dense) < (int(cur)+1)*row {
-				s.dense = append(s.dense, -2)
-			}
-		} else if next := s.dense[k]; next != -2 {
+	if s.dense != nil && int(cur) < denseStates {
+		k := int(cur)*len(s.in) + int(op)
+		if next := s.dense[k]; next != -2 {
 			return next, false
 		}
 		id, fresh := s.step(cur, op)
@@ -265,6 +258,9 @@ func (s *search) stepMemo(cur, op int32) (int32, bool) {
 	}
 	next, slot, found := tr.get(cur, op)
 	if found {
+		if tr.hits == denseAfter && s.dense == nil && s.states.count() <= denseStates {
+			s.startDense()
+		}
 		return next, false
 	}
 	id, fresh := s.step(cur, op)
@@ -274,6 +270,21 @@ func (s *search) stepMemo(cur, op int32) (int32, bool) {
 		tr.put(slot, cur, op, id)
 	}
 	return id, fresh
+}
+
+// denseAfter is how many memo hits a search with few states takes before
+// it gets the dense table: a register's search repeats (state, operation)
+// pairs from the start, while one whose states rarely repeat would fill
+// its rows for nothing.
+const denseAfter = 256
+
+// startDense allocates the table of transitions from the first
+// denseStates states.
+func (s *search) startDense() {
+	s.dense = make([]int32, denseStates*len(s.in))
+	for i := range s.dense {
+		s.dense[i] = -2
+	}
 }
 
 type searchOutcome struct {
