@@ -74,14 +74,25 @@ func TestPrimaryHead(t *testing.T) {
 	s := newSearch(mustCompile(t, regModel()), &control{}, 0, fifo, false, true)
 	p, _ := s.primary()
 	assert.False(t, p.reverse, "returns in call order: earliest call first")
+	s.explored = headStart * 40
+	p, _ = s.primary()
+	assert.False(t, p.reverse, "returns in call order, after the head start")
+
 	s = newSearch(mustCompile(t, regModel()), &control{}, 0, lifo, false, true)
+	p, _ = s.primary()
+	assert.False(t, p.reverse, "earliest call first has a head start")
+	s.explored = headStart*40 - 1
+	p, _ = s.primary()
+	assert.False(t, p.reverse, "earliest call first has a head start")
+	s.explored++
 	p, o := s.primary()
 	assert.True(t, p.reverse, "the latest call returns first: latest call first")
-	// The other head has linearized an eighth of the operations more than
-	// the primary: it takes over.
-	p.maxDepth, o.maxDepth = 10, 10+40/8
+
+	// The other head has linearized a quarter of the operations more
+	// than the primary: it takes over.
+	p.maxDepth, o.maxDepth = 10, 10+40/4
 	p2, _ := s.primary()
-	assert.True(t, p2 == o, "a lead of an eighth takes over")
+	assert.True(t, p2 == o, "a lead of a quarter takes over")
 	o.maxDepth--
 	p2, _ = s.primary()
 	assert.True(t, p2 == p, "a smaller lead does not")
