@@ -443,7 +443,7 @@ func (s *search) start() {
 // only in long ones. Leaving out candidates is sound from any
 // configuration on, so the classes can come in mid-search. A variable for
 // the tests.
-var classAfter int64 = 1 << 10
+var classAfter int64 = 1 << 12
 
 // classify sorts the operations into classes and, once the search has
 // started, brings the heads' stacks in line with them: a head backs out of
