@@ -1,10 +1,10 @@
 # raftlab: common tasks. `make test` is what CI and the README's quick start run.
 GO ?= go
 PKGS ?= ./...
-# Extra flags for the raft targets, e.g. make 3A ARGS='-seed 42 -v'
+# Extra flags for the lab targets, e.g. make 3A ARGS='-seed 42 -v'
 ARGS ?=
 
-.PHONY: test race vet bench raft 3A 3B 3C 3D plainraft mutants chromium porcupine-diff porcupine-diff-bench
+.PHONY: test race vet bench raft 3A 3B 3C 3D kvraft 4A 4B plainraft mutants chromium porcupine-diff porcupine-diff-bench
 test:
 	$(GO) test $(PKGS)
 
@@ -22,6 +22,12 @@ raft:
 
 3A 3B 3C 3D:
 	$(GO) test ./raft -run '$@' $(ARGS)
+
+kvraft:
+	$(GO) test ./kvraft $(ARGS)
+
+4A 4B:
+	$(GO) test ./kvraft -run '$@' $(ARGS)
 
 # The graded suite against the second, plain Raft (raft/testdata/plainraft),
 # in a scratch copy of the module, e.g. make plainraft ARGS='-count=5'

@@ -5,7 +5,6 @@ import (
 	"encoding/gob"
 	"reflect"
 	"sync"
-	"sync/atomic"
 )
 
 // A pipe is an encoder and a decoder joined by a buffer. gob sends type
@@ -27,12 +26,6 @@ type pipeSet struct {
 }
 
 var pipes sync.Map // reflect.Type (of src) -> *pipeSet
-
-// nesting is set once a type that itself holds interface values is
-// registered through labgob (types given to gob.Register directly are not
-// seen): only then can an interface value's contents bring type
-// definitions into the middle of a value message.
-var nesting atomic.Bool
 
 func pipesFor(t reflect.Type) *pipeSet {
 	if ps, ok := pipes.Load(t); ok {
@@ -134,12 +127,13 @@ func Copy(dst, src any) (n int, findings []Finding, err error) {
 	if p.buf.Len() != 0 {
 		return n, findings, nil // should not happen; do not reuse a pipe out of step
 	}
-	if ps.iface && nesting.Load() {
-		// The concrete type of an interface value held inside another
-		// interface value has its definition written inline, into the outer
-		// value's bytes, the first time this stream carries it. Measure
-		// again now that every type has been sent. The decoder can skip
-		// that message: it defines nothing.
+	if ps.iface {
+		// gob writes the definition of an interface value's concrete
+		// type inline, into the value's own message, the first time the
+		// stream carries that type: a Raft log entry's command struct
+		// counts its definition on a fresh pipe and not on a warm one.
+		// Measure again now that every type has been sent. The decoder
+		// can skip that message: it defines nothing.
 		if p.enc.Encode(src) != nil {
 			return n, findings, nil
 		}

@@ -66,13 +66,9 @@ func RegisterName(name string, value any) {
 	gob.RegisterName(name, value)
 }
 
-// noteRegistered checks a type that may travel inside interface values and
-// notes whether it can carry interface values of its own (see Copy).
+// noteRegistered checks a type that may travel inside interface values.
 func noteRegistered(t reflect.Type) {
 	CheckType(t)
-	if t != nil && holdsInterface(t, map[reflect.Type]bool{}) {
-		nesting.Store(true)
-	}
 }
 
 func recoverRegistration(name string) {

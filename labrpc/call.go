@@ -17,6 +17,10 @@ type call struct {
 	d      decisions
 	r      callRoute
 
+	// What the call carried, for the trace while the network logs: the
+	// arguments rendered before the handler can keep and change them.
+	values *CallValues
+
 	reqBytes, replyBytes int64
 	delivered            bool          // the handler ran
 	departed             time.Duration // already spent before the route was final
@@ -50,6 +54,9 @@ func (c *call) run(args, reply any) bool {
 	}
 	if ok := c.copyArgs(&argp, args); !ok {
 		return false
+	}
+	if n.traceValues.Load() {
+		c.values = &CallValues{Args: renderValue(argp)}
 	}
 
 	// In replay mode the call leaves at the end of its instant, so that a
@@ -132,6 +139,9 @@ func (c *call) run(args, reply any) bool {
 	case err := <-res:
 		if err != nil {
 			return c.misuse(fmt.Errorf("labrpc: Call(%q) from %s to server %s: %w", c.method, r.from, r.to, err))
+		}
+		if c.values != nil {
+			c.values.Reply = renderValue(replyp)
 		}
 	case <-r.slot.dead:
 		c.finish(DeadServer, "server deleted while its handler ran")

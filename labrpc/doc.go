@@ -55,7 +55,9 @@
 // and the byte counters of Stats follow from the trace.
 //
 // Diagnostics. Trace returns the recent events (each call's outcome,
-// duplicates, topology changes), Stats counts per server and method,
+// duplicates, topology changes; while SetLogSink logs the network topic,
+// each call's event also carries a bounded rendering of its args and
+// reply), Stats counts per server and method,
 // Errors and OnError report misuse (unknown service or method, wrong reply
 // type, arguments gob cannot send, panicking handlers) as test failures
 // rather than crashes, and handler goroutines carry pprof labels

@@ -43,7 +43,8 @@ type Network struct {
 	scopes         []*scope // in the order they were made; nil on the common path
 	sink           dlog.Sink
 	topics         dlog.Topic
-	logNet         bool // sink takes the network's events
+	logNet         bool        // sink takes the network's events
+	traceValues    atomic.Bool // logNet, read by calls without the lock: render args and replies
 
 	trace  ring.Ring[TraceEvent]
 	stats  statsTable
@@ -144,6 +145,7 @@ func (n *Network) SetLogSink(sink dlog.Sink, topics dlog.Topic) {
 	n.mu.Lock()
 	n.sink, n.topics = sink, topics
 	n.logNet = sink != nil && topics&dlog.Network != 0
+	n.traceValues.Store(n.logNet)
 	n.mu.Unlock()
 }
 

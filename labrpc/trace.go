@@ -46,6 +46,17 @@ type TraceEvent struct {
 	Call    int64 // index of the call on its end, from 0
 	Outcome Outcome
 	Detail  string
+	// Values is what the call carried, recorded while the network's log
+	// is on (SetLogSink with dlog.Network); nil otherwise, and for
+	// topology changes.
+	Values *CallValues
+}
+
+// CallValues renders a call's arguments and its handler's reply from their
+// exported fields, each in a bounded number of characters. Reply is empty
+// when no handler replied.
+type CallValues struct {
+	Args, Reply string
 }
 
 // String is the event's Message after its wall-clock time.
@@ -63,6 +74,12 @@ func (ev TraceEvent) Message() string {
 	s := fmt.Sprintf("%s->%s %s #%d (end %s) %s", ev.From, ev.To, ev.Method, ev.Call, ev.End, ev.Outcome)
 	if ev.Detail != "" {
 		s += ": " + ev.Detail
+	}
+	if v := ev.Values; v != nil {
+		s += " args=" + v.Args
+		if v.Reply != "" {
+			s += " reply=" + v.Reply
+		}
 	}
 	return s
 }
@@ -123,6 +140,7 @@ func (n *Network) topologyLocked(o Outcome, from, to, detail string) {
 func (c *call) finish(o Outcome, detail string) {
 	n := c.net
 	ev := TraceEvent{At: time.Now(), From: c.r.from, To: c.r.to, End: c.end.nameStr, Method: c.method, Call: c.k, Outcome: o, Detail: detail}
+	ev.Values = c.values
 	n.mu.Lock()
 	n.recordLocked(ev)
 	n.stats.count(c, o)

@@ -68,10 +68,12 @@ func (r *run) bubbleNeverEnds() {
 		"so the test's bubble can never end; they are left behind (and use CPU if they spin):\n")
 	b.WriteString(describe(gs, r.virtual))
 	msg := b.String()
-	r.abandon(msg, rawStacks(gs))
-	if r.strict {
-		r.outer.Error(msg)
-	} else {
-		r.outer.Log("warning (-strict makes this a failure): " + msg)
-	}
+	r.mu.Lock()
+	r.dumps = append(r.dumps, rawStacks(gs))
+	r.mu.Unlock()
+	r.abandoned.Store(true)
+	r.leaked(msg, gs, func(m string) {
+		r.recordFailure(m, "", r.virtualNow())
+		r.outer.Error(m)
+	}, func(m string) { r.outer.Log(m) })
 }

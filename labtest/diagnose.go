@@ -85,12 +85,31 @@ func looksDeadlocked(gs []goroutine, virtual bool) bool {
 
 // describe renders goroutines grouped by owner, each with its state, the
 // first frame of its own code and, for the kinds that freeze the clock,
-// the hint once per kind.
+// the hint once per kind. Goroutines of one owner in the same state at the
+// same place are one line, with their count.
 func describe(gs []goroutine, virtual bool) string {
+	type row struct {
+		g   goroutine
+		ids []int
+	}
+	var rows []*row
+	same := map[string]*row{}
+	for _, g := range gs {
+		w := g.where()
+		key := fmt.Sprintf("%s|%s|%v|%s|%s", g.owner(), g.Status, g.Durable, w.Func, w.Pos)
+		if r, ok := same[key]; ok {
+			r.ids = append(r.ids, g.ID)
+			continue
+		}
+		r := &row{g: g, ids: []int{g.ID}}
+		same[key] = r
+		rows = append(rows, r)
+	}
 	var b strings.Builder
 	owner := ""
 	hinted := map[kind]bool{}
-	for _, g := range gs {
+	for _, r := range rows {
+		g := r.g
 		if o := g.owner(); o != owner {
 			owner = o
 			fmt.Fprintf(&b, "  %s:\n", owner)
@@ -101,7 +120,11 @@ func describe(gs []goroutine, virtual bool) string {
 		if g.Durable {
 			status += " (durable)"
 		}
-		fmt.Fprintf(&b, "    goroutine %d [%s] %-16s %s  %s\n", g.ID, status, kindName[k], w.Func, w.Pos)
+		count := ""
+		if len(r.ids) > 1 {
+			count = fmt.Sprintf("  × %d (goroutines %s)", len(r.ids), idList(r.ids, 8))
+		}
+		fmt.Fprintf(&b, "    goroutine %d [%s] %-16s %s  %s%s\n", g.ID, status, kindName[k], w.Func, w.Pos, count)
 		if h, ok := kindHint[k]; ok && !hinted[k] {
 			hinted[k] = true
 			fmt.Fprintf(&b, "      hint: %s\n", h)
@@ -110,12 +133,13 @@ func describe(gs []goroutine, virtual bool) string {
 	return b.String()
 }
 
-// rawStacks renders the full traces, for the timeline file.
+// rawStacks renders the full traces, for the timeline file, each distinct
+// stack once.
 func rawStacks(gs []goroutine) string {
 	var b strings.Builder
 	for _, g := range gs {
 		b.WriteString(g.Raw)
 		b.WriteString("\n\n")
 	}
-	return b.String()
+	return collapseStacks(b.String())
 }

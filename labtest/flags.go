@@ -26,6 +26,7 @@ var (
 	flagLogTopics = flag.String("log-topics", "all", "labtest: comma-separated dlog topics to record (election,log,persist,snapshot,apply,client,network,test,kv,shard,config, or all; env RAFTLAB_LOG_TOPICS)")
 	flagStall     = flag.Duration("stall", 15*time.Second, "labtest: real time the virtual clock may stand still before the stall watchdog fails the test (env RAFTLAB_STALL)")
 	flagVTime     = flag.Duration("vtime-limit", DefaultVirtualTimeLimit, "labtest: default virtual time a test body may take (env RAFTLAB_VTIME_LIMIT)")
+	flagReplay    = flag.Bool("replay-check", true, "labtest: run a failed test's seed again in a fresh process and say whether the failure reproduced (env RAFTLAB_REPLAY_CHECK=0 turns it off)")
 )
 
 func init() {
@@ -69,6 +70,7 @@ type settings struct {
 	topics    dlog.Topic
 	stall     time.Duration
 	vlimit    time.Duration
+	replay    bool
 	topicsErr error
 }
 
@@ -125,6 +127,7 @@ func currentSettings() settings {
 		logDir:   *flagLogDir,
 		stall:    durSetting("stall", flagStall, "RAFTLAB_STALL"),
 		vlimit:   durSetting("vtime-limit", flagVTime, "RAFTLAB_VTIME_LIMIT"),
+		replay:   boolSetting("replay-check", flagReplay, "RAFTLAB_REPLAY_CHECK"),
 	}
 	if flagSeed.set {
 		s.seed, s.seedSet = flagSeed.v, true

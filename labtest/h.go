@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"testing"
 	"time"
@@ -120,6 +118,19 @@ func (h *H) OnTeardown(f func()) {
 	h.r.mu.Unlock()
 }
 
+// OnFinalState registers f, which describes a server's state (its term,
+// role, log, what it applied), to be called when the test's timeline file
+// is written: its output ends the file, under name. It runs after teardown,
+// outside the test's bubble, so f may read state under the server's locks
+// but must not use the server's channels; a call that has not returned
+// within half a second (its lock is held by a goroutine a guard froze) is
+// left behind and said so.
+func (h *H) OnFinalState(name string, f func() string) {
+	h.r.mu.Lock()
+	h.r.finalStates = append(h.r.finalStates, finalState{name, f})
+	h.r.mu.Unlock()
+}
+
 // Go runs f on a new goroutine of the test, labelled helper=name. A panic in
 // f fails the test with its stack instead of crashing the test binary.
 // Report problems from f with h.T().Errorf (FailNow would only end f).
@@ -141,6 +152,21 @@ func (h *H) Go(name string, f func()) {
 // start (default 120 s or -vtime-limit); 0 means MaxVirtualTimeLimit.
 // When the limit passes the test fails with a dump of its goroutines.
 func (h *H) SetVirtualTimeLimit(d time.Duration) { h.r.setLimit(d) }
+
+// LimitRPCs fails the test, with a dump of its goroutines, as soon as the
+// network has carried more than n calls from now on (checked at every
+// heartbeat tick, 100ms of virtual time); n <= 0 lifts the limit. reason
+// says where the limit comes from, for the message. It turns a server
+// that resends without end into a failure within moments of virtual time,
+// instead of one at the end of a long test.
+func (h *H) LimitRPCs(n int, reason string) {
+	if n <= 0 {
+		h.r.rpcLimit.Store(nil)
+		return
+	}
+	base := h.r.net.GetTotalCount()
+	h.r.rpcLimit.Store(&rpcLimit{max: base + n, n: n, since: time.Since(h.r.start), reason: reason})
+}
 
 // LongCompute runs f, a computation that takes real time but no virtual
 // time (a linearizability check of a long history), with the stall
@@ -196,6 +222,25 @@ func (h *H) Report(err error) {
 	h.r.fail("%v", err)
 }
 
+// Errorf fails the test with a message, as t.Errorf does, and records the
+// message in the timeline at this instant. Prefer it (or Report) to
+// h.T().Errorf: the harness cannot see what is reported straight on the
+// *testing.T, so the timeline and the replay check would only know that,
+// not what, something failed.
+func (h *H) Errorf(format string, args ...any) {
+	h.r.t.Helper()
+	h.r.noteFailure(fmt.Sprintf(format, args...))
+	h.r.t.Errorf(format, args...)
+}
+
+// Fatalf is Errorf followed by FailNow: it stops the body. Test goroutine
+// only, like t.Fatalf.
+func (h *H) Fatalf(format string, args ...any) {
+	h.r.t.Helper()
+	h.r.noteFailure(fmt.Sprintf(format, args...))
+	h.r.t.Fatalf(format, args...)
+}
+
 // TearingDown reports whether the body has ended and teardown begun.
 func (h *H) TearingDown() bool { return h.r.phase.Load() == "teardown" }
 
@@ -211,14 +256,10 @@ func (h *H) Settle() {
 
 // ArtifactPath returns where a file named name that belongs with this run
 // (a linearizability picture, a history dump) should be written: beside the
-// timeline file, named after the test and the seed. The directory exists
-// when it returns; on failure to make it the path falls back to the
-// system's temporary directory.
+// timeline file, named after the test, the seed and name, with the same
+// counter as the timeline when an earlier run's files had that name (see
+// the package doc). The directory exists when it returns; on failure to
+// make it the path falls back to the system's temporary directory.
 func (h *H) ArtifactPath(name string) string {
-	dir := h.r.logDir()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		dir = os.TempDir()
-	}
-	base := fmt.Sprintf("%s-seed%d-%s", unsafeName.ReplaceAllString(h.r.name, "_"), h.r.seed, unsafeName.ReplaceAllString(name, "_"))
-	return filepath.Join(dir, base)
+	return h.r.fileStem() + "-" + unsafeName.ReplaceAllString(name, "_")
 }

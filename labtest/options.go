@@ -33,7 +33,8 @@ type options struct {
 	leakGrace   time.Duration
 	tick        time.Duration
 	teardownCap time.Duration
-	noBeat      bool // tests of the harness: no heartbeat, so synctest's own deadlock detection works
+	noBeat      bool          // tests of the harness: no heartbeat, so synctest's own deadlock detection works
+	creepWindow time.Duration // the livelock watchdog's window; shorter in the harness's own tests
 }
 
 func defaultOptions() options {
@@ -41,6 +42,7 @@ func defaultOptions() options {
 		leakGrace:   2 * time.Second,
 		tick:        100 * time.Millisecond,
 		teardownCap: 30 * time.Second,
+		creepWindow: creepWindow,
 	}
 }
 

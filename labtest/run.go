@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -67,18 +69,29 @@ type run struct {
 	bubbleID  atomic.Int64
 	vnow      atomic.Int64 // virtual time since start at the last heartbeat
 
-	beats     atomic.Uint64 // heartbeat ticks, the stall watchdog's view of the clock
-	deadline  atomic.Int64  // UnixNano on the body's clock; 0 means none
-	phase     atomic.Value  // string: "body" or "teardown"
-	paused    atomic.Int32
-	abandoned atomic.Bool
-	doneSent  atomic.Bool
+	beats         atomic.Uint64            // heartbeat ticks, the stall watchdog's view of the clock
+	records       atomic.Uint64            // log lines of the servers and the network, the watchdog's view of activity
+	deadline      atomic.Int64             // UnixNano on the body's clock; 0 means none
+	rpcLimit      atomic.Pointer[rpcLimit] // set by H.LimitRPCs
+	phase         atomic.Value             // string: "body" or "teardown"
+	paused        atomic.Int32
+	abandoned     atomic.Bool
+	realTimeGuard atomic.Bool // a guard on real time (the stall watchdog) ended the test
+	doneSent      atomic.Bool
+	failNoted     atomic.Bool // a failure message is in failures
 
-	mu        sync.Mutex
-	teardowns []func()
-	drains    []func(stop <-chan struct{})
-	failures  []string // the harness's own failure reports, for the timeline file
-	dumps     []string // raw goroutine dumps taken by guards
+	realStart time.Time // on the wall clock, for the replay's time limit
+
+	stemMu sync.Mutex
+	stem   string // see fileStem
+
+	mu          sync.Mutex
+	finalStates []finalState
+	teardowns   []func()
+	drains      []func(stop <-chan struct{})
+	failures    []string      // failure messages in the order noted, for the timeline file
+	firstFailAt time.Duration // when the first was noted, since the start
+	dumps       []string      // raw goroutine dumps taken by guards
 }
 
 type eventKind int
@@ -108,6 +121,7 @@ func Run(t *testing.T, body func(h *H), opts ...Option) {
 	if r.set.topicsErr != nil {
 		t.Fatalf("labtest: -log-topics: %v", r.set.topicsErr)
 	}
+	startCrashWatch(r.logDir())
 	r.execute(body)
 }
 
@@ -166,6 +180,7 @@ type rootResult struct {
 // to give up on a bubble that will never end.
 func (r *run) execute(body func(h *H)) {
 	r.outer.Helper()
+	r.realStart = time.Now()
 	rootDone := make(chan rootResult, 1)
 	go func() {
 		pprof.SetGoroutineLabels(r.ctx)
@@ -186,9 +201,9 @@ func (r *run) execute(body func(h *H)) {
 		res.returned = true
 	}()
 
-	poll := time.NewTicker(200 * time.Millisecond)
+	poll := time.NewTicker(pollEvery)
 	defer poll.Stop()
-	lastBeat, lastChange := r.beats.Load(), time.Now()
+	wd := newWatchdog(r, time.Now())
 	for {
 		select {
 		case res := <-rootDone:
@@ -212,13 +227,7 @@ func (r *run) execute(body func(h *H)) {
 			r.propagateSkip()
 			return
 		case now := <-poll.C:
-			b := r.beats.Load()
-			if !r.virtual || r.paused.Load() > 0 || b != lastBeat {
-				lastBeat, lastChange = b, now
-				continue
-			}
-			if r.stall > 0 && now.Sub(lastChange) >= r.stall {
-				r.stalled(now.Sub(lastChange))
+			if wd.poll(now) {
 				r.finish()
 				return
 			}
@@ -281,10 +290,14 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 			// heartbeat and the teardown limit still watching them.
 			t.Cleanup(final)
 		}
+		returned := false
 		defer func() {
 			if p := recover(); p != nil {
 				r.bodyPanicked(p)
+			} else if !returned && !t.Skipped() {
+				r.noticeUnrecordedFailure(failNowSite())
 			}
+			r.noticeUnrecordedFailure("")
 			r.enterTeardown(h)
 			if !r.virtual {
 				// Here t is the outer test, whose cleanups run only after
@@ -292,7 +305,10 @@ func (r *run) inner(body func(h *H)) func(t *testing.T) {
 				final()
 			}
 		}()
+		seedGlobalRand(r.seed)
+		watch.begin(r)
 		body(h)
+		returned = true
 	}
 }
 
@@ -310,12 +326,69 @@ func (r *run) bodyPanicked(p any) {
 // already finished the test, when only the timeline keeps it.
 func (r *run) fail(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	r.mu.Lock()
-	r.failures = append(r.failures, msg)
-	r.mu.Unlock()
-	r.rec.Record(dlog.Entry{At: time.Now(), Server: "test", Topic: dlog.Test, Msg: "FAIL: " + msg})
-	r.parkIfAbandoned()
+	r.noteFailure(msg)
 	r.t.Error(msg)
+}
+
+// noteFailure records a failure message in the timeline, at the current
+// (virtual) instant, and in the list the timeline file starts with, whose
+// first entry the replay check compares. It parks a goroutine of a test a
+// guard has finished, which must not report any more.
+func (r *run) noteFailure(msg string) {
+	r.recordFailure(msg, "", time.Now())
+	r.parkIfAbandoned()
+}
+
+// recordFailure adds a failure, and the goroutine dump that explains it,
+// to what the timeline file and the replay check will say.
+func (r *run) recordFailure(msg, dump string, at time.Time) {
+	r.mu.Lock()
+	if len(r.failures) == 0 {
+		r.firstFailAt = at.Sub(time.Unix(0, r.startNs.Load()))
+	}
+	r.failures = append(r.failures, msg)
+	if dump != "" {
+		r.dumps = append(r.dumps, dump)
+	}
+	r.mu.Unlock()
+	r.failNoted.Store(true)
+	r.rec.Record(dlog.Entry{At: at, Server: "test", Topic: dlog.Test, Msg: "FAIL: " + msg})
+}
+
+// noticeUnrecordedFailure puts into the timeline a failure that the body
+// reported straight on its *testing.T (t.Errorf, an assertion), which the
+// harness cannot see: it notices that the test is failed (at a heartbeat,
+// or when the body ends) and says where, if it knows.
+func (r *run) noticeUnrecordedFailure(where string) {
+	if r.failNoted.Load() || r.t == nil || !r.t.Failed() {
+		return
+	}
+	msg := "the test was failed on its *testing.T (t.Error, t.Fatal or an assertion) by this instant"
+	if where != "" {
+		msg = "the test called t.FailNow (t.Fatal, require) at " + where
+	}
+	r.noteFailure(msg + "; the message is in the test's output")
+}
+
+// failNowSite returns the caller of testing's FailNow on the stack of a
+// goroutine that is unwinding from it, or "".
+func failNowSite() string {
+	pc := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
+	seen := false
+	for {
+		f, more := frames.Next()
+		switch {
+		case strings.HasPrefix(f.Function, "testing.") && strings.HasSuffix(f.Function, ".FailNow"):
+			seen = true
+		case seen && !strings.HasPrefix(f.Function, "testing.") && !strings.HasPrefix(f.Function, "runtime.") &&
+			!strings.HasPrefix(f.Function, "github.com/stretchr/testify/"):
+			return fmt.Sprintf("%s (%s:%d)", f.Function, filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
 }
 
 // parkIfAbandoned stops a goroutine of a test that a guard has finished:
@@ -335,6 +408,7 @@ type recordSink struct{ r *run }
 
 func (s recordSink) Record(e dlog.Entry) {
 	s.r.parkIfAbandoned()
+	s.r.records.Add(1)
 	s.r.rec.Record(e)
 }
 
@@ -342,11 +416,16 @@ func (s recordSink) Record(e dlog.Entry) {
 // goroutines must not touch the test, and the heartbeat freezes the bubble
 // the next time it runs.
 func (r *run) abandon(msg string, dump string) {
-	r.mu.Lock()
-	r.failures = append(r.failures, msg)
-	if dump != "" {
-		r.dumps = append(r.dumps, dump)
-	}
-	r.mu.Unlock()
+	r.recordFailure(msg, dump, r.virtualNow())
 	r.abandoned.Store(true)
+}
+
+// virtualNow is the test's clock as seen from the calling goroutine: the
+// bubble's time inside it, the last heartbeat's outside it (a guard on the
+// outer goroutine), where time.Now is the wall clock.
+func (r *run) virtualNow() time.Time {
+	if !r.virtual || currentBubble() == int(r.bubbleID.Load()) {
+		return time.Now()
+	}
+	return time.Unix(0, r.startNs.Load()+r.vnow.Load())
 }

@@ -187,8 +187,11 @@ func runtimeFrame(fn string) bool {
 	return false
 }
 
+// harnessFrame reports frames of the harness and of the simulated network:
+// a goroutine blocked in a Call is best shown at its caller.
 func harnessFrame(fn string) bool {
-	return strings.HasPrefix(fn, "raftlab/labtest.(*H).") || strings.HasPrefix(fn, "raftlab/labtest.(*run).")
+	return strings.HasPrefix(fn, "raftlab/labtest.(*H).") || strings.HasPrefix(fn, "raftlab/labtest.(*run).") ||
+		strings.HasPrefix(fn, "raftlab/labrpc.")
 }
 
 // where returns the first frame of the goroutine's own code: the place a

@@ -98,14 +98,13 @@ func (r *run) callIsolated(what string, f func()) {
 }
 
 // reportLeaks lists the goroutines that outlived teardown, by server and
-// function. Leaks are a warning unless -strict: a server that does not stop
+// function (see leaked for how they count): a server that does not stop
 // after Kill burns CPU in later tests and, with virtual time, keeps its
 // bubble from ending.
 func (r *run) reportLeaks(gs []goroutine) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "labtest: %d goroutine(s) of the test are still alive %v (virtual) after teardown "+
-		"(servers killed, network closed). Goroutines must return after Kill "+
-		"(check rf.killed() in every loop and do not block forever on a channel):\n", len(gs), r.opt.leakGrace)
+		"(servers killed, network closed). Goroutines must return after Kill:\n", len(gs), r.opt.leakGrace)
 	b.WriteString(describe(gs, r.virtual))
 	msg := b.String()
 	r.mu.Lock()
@@ -113,9 +112,5 @@ func (r *run) reportLeaks(gs []goroutine) {
 	r.mu.Unlock()
 	h := &H{r: r}
 	h.Action("leak report: %d goroutine(s) alive after teardown", len(gs))
-	if r.strict {
-		r.fail("%s", msg)
-		return
-	}
-	r.t.Log("warning (-strict makes this a failure): " + msg)
+	r.leaked(msg, gs, func(m string) { r.fail("%s", m) }, func(m string) { r.t.Log(m) })
 }

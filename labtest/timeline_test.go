@@ -44,7 +44,7 @@ func TestNetworkEventsReadTheSameFromLogAndTrace(t *testing.T) {
 		assert.Equal(t, []string{
 			"    0.000000s network  net    server-change ->s server added",
 			"    0.000000s network  net    partition-change c->s end c->s enabled",
-			"    1.500000s network  net    c->s echo.Echo #0 (end c->s) delivered",
+			"    1.500000s network  net    c->s echo.Echo #0 (end c->s) delivered args={X:1} reply={X:1}",
 			"    1.500000s network  net    partition-change -> partition[g1] [c] [s]",
 		}, fromLog)
 		assert.Equal(t, fromLog, fromTrace)

@@ -1,13 +1,14 @@
 // Package raft is the lab's Raft server: the classic API (Make, Start,
 // GetState, Snapshot, Kill, ApplyMsg and the three RPC handlers) over the
-// deterministic protocol core in raftlab/raftcore.
+// deterministic protocol core in raftlab/raftcore, plus one optional
+// extra, ReadIndex, for services that serve reads without log entries.
 //
 // This file is only the driver: it owns the goroutines, the clock, the lock
 // and the I/O, and leaves every protocol decision to the core. Its rules:
 //
 //   - One mutex guards the core. Every input (a tick, an RPC request, an
-//     RPC reply, Start, Snapshot) is: lock, feed the core, handle its Ready,
-//     unlock.
+//     RPC reply, Start, Snapshot, ReadIndex) is: lock, feed the core, handle
+//     its Ready, unlock.
 //   - Handling a Ready: save the state and snapshot to the Persister first,
 //     then start the RPCs it asks for, then queue its committed entries for
 //     the applier. An RPC handler returns its reply only after that save,
@@ -25,6 +26,7 @@ package raft
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"sync"
@@ -98,6 +100,11 @@ type Raft struct {
 	applyQueue []ApplyMsg    // committed, not yet sent on applyCh; guarded by mu
 	applyWake  chan struct{} // buffered(1): applyQueue has grown
 	done       chan struct{} // closed by Kill
+
+	codec stateCodec // encodes what Ready says to persist
+
+	lastRead uint64                             // the id of the latest ReadIndex request
+	readers  map[uint64]chan raftcore.ReadState // ReadIndex calls waiting for their answer
 }
 
 // Make creates a Raft server that talks to peers (peers[me] is its own
@@ -117,6 +124,7 @@ func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan 
 		applyCh:   applyCh,
 		applyWake: make(chan struct{}, 1),
 		done:      make(chan struct{}),
+		readers:   map[uint64]chan raftcore.ReadState{},
 	}
 	st, err := decodeState(persister.ReadRaftState())
 	if err != nil {
@@ -179,6 +187,45 @@ func (rf *Raft) Snapshot(index int, snapshot []byte) {
 	}
 	rf.core.Compact(index, snapshot)
 	rf.handleReadyLocked()
+}
+
+// ReadIndex returns a point at which the service may answer a read from
+// its state machine linearizably, without a log entry: once the service has
+// applied through index, its state reflects every operation that completed
+// before ReadIndex was called. It blocks until this server, as leader of
+// term, has confirmed its leadership with a majority (a heartbeat round,
+// about one round trip), and returns ok=false at once on a follower, on a
+// leader that has not yet committed an entry of its term (§8: until then
+// its commit index may lag behind; the service should put that read through
+// the log, which commits one), and after about an election timeout on a
+// leader that cannot reach a majority. It is not part of the classic API: a
+// service finds it with an interface assertion, so that it also runs on a
+// Raft without it.
+func (rf *Raft) ReadIndex() (index int, term int, ok bool) {
+	rf.mu.Lock()
+	if rf.killed {
+		term, _ = rf.core.State()
+		rf.mu.Unlock()
+		return 0, term, false
+	}
+	rf.lastRead++
+	id := rf.lastRead
+	answer := make(chan raftcore.ReadState, 1)
+	rf.readers[id] = answer
+	rf.core.ReadIndex(id)
+	rf.handleReadyLocked()
+	rf.mu.Unlock()
+
+	select {
+	case rs := <-answer:
+		return rs.Index, rs.Term, rs.OK
+	case <-rf.done:
+		rf.mu.Lock()
+		delete(rf.readers, id)
+		term, _ = rf.core.State()
+		rf.mu.Unlock()
+		return 0, term, false
+	}
 }
 
 // Kill stops the server: its goroutines exit and it ignores every later
@@ -245,10 +292,16 @@ func (rf *Raft) handleReadyLocked() {
 	}
 	rd := rf.core.Ready()
 	if rd.Persist {
-		rf.persister.Save(encodeState(rd.State), rd.Snapshot)
+		rf.persister.Save(rf.codec.encode(rd.State), rd.Snapshot)
 	}
 	for _, m := range rd.Messages {
 		go rf.sendRPC(m)
+	}
+	for _, r := range rd.Reads {
+		if answer, ok := rf.readers[r.ID]; ok {
+			answer <- r // buffered: the reader takes it after we unlock
+			delete(rf.readers, r.ID)
+		}
 	}
 	if len(rd.Apply) == 0 {
 		return
@@ -302,6 +355,9 @@ type AppendEntriesArgs struct {
 	PrevLogTerm  int
 	Entries      []raftcore.Entry
 	LeaderCommit int
+	// ReadRound is the leader's latest ReadIndex round; the reply echoes
+	// it (raftcore/read.go).
+	ReadRound int
 }
 
 // AppendEntriesReply adds to Figure 2's reply what the leader needs to use
@@ -314,6 +370,7 @@ type AppendEntriesReply struct {
 	RejectIndex   int
 	ConflictTerm  int
 	ConflictIndex int
+	ReadRound     int
 }
 
 // InstallSnapshotArgs is the InstallSnapshot RPC of Figure 13, with the
@@ -352,12 +409,13 @@ func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply
 	r := rf.stepLocked(raftcore.Message{
 		Kind: raftcore.MsgApp, From: args.LeaderId, Term: args.Term,
 		PrevLogIndex: args.PrevLogIndex, PrevLogTerm: args.PrevLogTerm,
-		Entries: args.Entries, LeaderCommit: args.LeaderCommit,
+		Entries: args.Entries, LeaderCommit: args.LeaderCommit, Round: args.ReadRound,
 	})
 	if r != nil {
 		*reply = AppendEntriesReply{
 			Term: r.Term, Success: r.Success, MatchIndex: r.MatchIndex,
 			RejectIndex: r.RejectIndex, ConflictTerm: r.ConflictTerm, ConflictIndex: r.ConflictIndex,
+			ReadRound: r.Round,
 		}
 	}
 }
@@ -391,13 +449,14 @@ func (rf *Raft) sendRPC(m raftcore.Message) {
 	case raftcore.MsgApp:
 		args := AppendEntriesArgs{
 			Term: m.Term, LeaderId: m.From, PrevLogIndex: m.PrevLogIndex, PrevLogTerm: m.PrevLogTerm,
-			Entries: m.Entries, LeaderCommit: m.LeaderCommit,
+			Entries: m.Entries, LeaderCommit: m.LeaderCommit, ReadRound: m.Round,
 		}
 		var reply AppendEntriesReply
 		if ok = peer.Call("Raft.AppendEntries", &args, &reply); ok {
 			resp = raftcore.Message{
 				Kind: raftcore.MsgAppResp, Term: reply.Term, Success: reply.Success, MatchIndex: reply.MatchIndex,
 				RejectIndex: reply.RejectIndex, ConflictTerm: reply.ConflictTerm, ConflictIndex: reply.ConflictIndex,
+				Round: reply.ReadRound,
 			}
 		}
 	case raftcore.MsgSnap:
@@ -435,38 +494,81 @@ type persistedEntry struct {
 	Command any
 }
 
-// encodeState serializes the core's persistent state with labgob.
-func encodeState(st raftcore.PersistentState) []byte {
-	entries := make([]persistedEntry, len(st.Entries))
-	for i, e := range st.Entries {
-		entries[i] = persistedEntry{Term: e.Term, Command: e.Command}
-	}
-	var w bytes.Buffer
-	e := labgob.NewEncoder(&w)
-	for _, v := range []any{st.Term, st.VotedFor, st.SnapIndex, st.SnapTerm, entries} {
-		if err := e.Encode(v); err != nil {
-			panic(fmt.Sprintf("raft: encode state: %v", err))
-		}
-	}
-	return w.Bytes()
+// stateCodec turns the core's persistent state into the bytes saved in the
+// Persister. A Persister holds one blob, so every save writes the whole
+// log; encoding the whole log each time would make a long log cost
+// quadratic time. But an entry never changes once in the log (one index
+// and term name one entry, §5.3), so the codec keeps the encoding of the
+// log's entries and on each save encodes only the entries appended since:
+// the term and vote go in a small header encoded afresh, the entries in
+// one gob stream that grows. A truncation or a new snapshot starts the
+// stream again.
+//
+// Layout: uvarint(len(header)) header entries, where header is the gob
+// stream of term, votedFor, snapIndex, snapTerm and the number of entries,
+// and entries the gob stream of each entry in turn.
+type stateCodec struct {
+	snapIndex int
+	terms     []int // the term of each entry in stream, from snapIndex+1
+	stream    bytes.Buffer
+	enc       *labgob.LabEncoder
 }
 
-// decodeState reverses encodeState; nil state (a fresh server) gives nil.
+func (c *stateCodec) encode(st raftcore.PersistentState) []byte {
+	n := len(c.terms)
+	extends := c.enc != nil && c.snapIndex == st.SnapIndex && n <= len(st.Entries) &&
+		(n == 0 || st.Entries[n-1].Term == c.terms[n-1])
+	if !extends {
+		c.stream.Reset()
+		c.enc = labgob.NewEncoder(&c.stream)
+		c.snapIndex, c.terms, n = st.SnapIndex, c.terms[:0], 0
+	}
+	for _, e := range st.Entries[n:] {
+		mustEncode(c.enc, persistedEntry{Term: e.Term, Command: e.Command})
+		c.terms = append(c.terms, e.Term)
+	}
+	var head bytes.Buffer
+	h := labgob.NewEncoder(&head)
+	for _, v := range []any{st.Term, st.VotedFor, st.SnapIndex, st.SnapTerm, len(st.Entries)} {
+		mustEncode(h, v)
+	}
+	out := make([]byte, 0, binary.MaxVarintLen64+head.Len()+c.stream.Len())
+	out = binary.AppendUvarint(out, uint64(head.Len()))
+	out = append(out, head.Bytes()...)
+	return append(out, c.stream.Bytes()...)
+}
+
+func mustEncode(e *labgob.LabEncoder, v any) {
+	if err := e.Encode(v); err != nil {
+		panic(fmt.Sprintf("raft: encode state: %v", err))
+	}
+}
+
+// decodeState reverses stateCodec.encode; nil state (a fresh server) gives
+// nil.
 func decodeState(data []byte) (*raftcore.PersistentState, error) {
 	if len(data) == 0 {
 		return nil, nil
 	}
-	d := labgob.NewDecoder(bytes.NewReader(data))
-	var term, votedFor, snapIndex, snapTerm int
-	var entries []persistedEntry
-	for _, p := range []any{&term, &votedFor, &snapIndex, &snapTerm, &entries} {
-		if err := d.Decode(p); err != nil {
+	headLen, k := binary.Uvarint(data)
+	if k <= 0 || uint64(len(data)-k) < headLen {
+		return nil, fmt.Errorf("bad header length")
+	}
+	head := labgob.NewDecoder(bytes.NewReader(data[k : k+int(headLen)]))
+	var term, votedFor, snapIndex, snapTerm, n int
+	for _, p := range []any{&term, &votedFor, &snapIndex, &snapTerm, &n} {
+		if err := head.Decode(p); err != nil {
 			return nil, err
 		}
 	}
 	st := &raftcore.PersistentState{Term: term, VotedFor: votedFor, SnapIndex: snapIndex, SnapTerm: snapTerm}
-	st.Entries = make([]raftcore.Entry, len(entries))
-	for i, e := range entries {
+	st.Entries = make([]raftcore.Entry, n)
+	entries := labgob.NewDecoder(bytes.NewReader(data[k+int(headLen):]))
+	for i := range st.Entries {
+		var e persistedEntry
+		if err := entries.Decode(&e); err != nil {
+			return nil, fmt.Errorf("entry %d of %d: %w", i+1, n, err)
+		}
 		st.Entries[i] = raftcore.Entry{Index: snapIndex + 1 + i, Term: e.Term, Command: e.Command}
 	}
 	return st, nil

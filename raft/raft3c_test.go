@@ -549,17 +549,7 @@ func TestPersistVote3C(t *testing.T) {
 
 		cfg.one(cfg.randCmd(), servers, retry)
 		for round := 0; round < 8; round++ {
-			l0, t0 := cfg.leaderAmong([]int{0, 1, 2}, 0)
-			b := (l0 + 1 + w.Rand.IntN(2)) % servers
-			cfg.Crash(b) // b keeps term t0 on disk
-
-			// The other two hold a fresh election for t0+1: restart the
-			// leader so that its timer, or the other's, runs out.
-			cfg.Start(l0)
-			cfg.Connect(l0)
-			a, ta := cfg.leaderAmong([]int{0, 1, 2}, t0)
-			v := 3 - a - b // the voter
-			w.Logf("  round %d: %d leads term %d with the vote of %d; %d is down with term <= %d", round, a, ta, v, b, t0)
+			a, b, v := cfg.electWithOneDown(round)
 
 			// v restarts, b restarts in the same partition as v only.
 			cfg.PartitionNodes([][]any{{a}, {b, v}})
@@ -585,23 +575,16 @@ func TestPersistVote3C(t *testing.T) {
 // forgot its term and vote, it grants the returning server's campaign for
 // the very term it won, and that term has two leaders.
 func TestPersistCandidacy3C(t *testing.T) {
-	cluster.Run(t, cluster.Budget{Virtual: 90 * time.Second, RPCs: 6000}, func(w *cluster.World) {
+	cluster.Run(t, cluster.Budget{Virtual: 180 * time.Second, RPCs: 12000}, func(w *cluster.World) {
 		const servers = 3
 		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
 		cfg.begin("a candidate's term and vote survive a restart")
 
 		cfg.one(cfg.randCmd(), servers, retry)
-		for round := 0; round < 8; round++ {
-			l0, t0 := cfg.leaderAmong([]int{0, 1, 2}, 0)
-			b := (l0 + 1 + w.Rand.IntN(2)) % servers
-			cfg.Crash(b) // b keeps term t0 on disk
-
-			// A fresh election among the other two.
-			cfg.Start(l0)
-			cfg.Connect(l0)
-			a, ta := cfg.leaderAmong([]int{0, 1, 2}, t0)
-			v := 3 - a - b
-			w.Logf("  round %d: %d won term %d; %d is down with term <= %d", round, a, ta, b, t0)
+		// Sixteen rounds: the forgotten term bites only when the returning
+		// server campaigns before the winner has bumped its term again.
+		for round := 0; round < 16; round++ {
+			a, b, v := cfg.electWithOneDown(round)
 
 			// The winner restarts at once, alone with b.
 			cfg.Start(a)
@@ -617,4 +600,20 @@ func TestPersistCandidacy3C(t *testing.T) {
 		}
 		cfg.end()
 	})
+}
+
+// electWithOneDown is the first half of a persistence round on three
+// servers: b crashes holding the current term T on disk, and the other two
+// hold a fresh election (the leader restarts, so that its timer or the
+// other's runs out); a wins a term after T with the vote of v.
+func (cfg *config) electWithOneDown(round int) (a, b, v int) {
+	l0, t0 := cfg.leaderAmong([]int{0, 1, 2}, 0)
+	b = (l0 + 1 + cfg.w.Rand.IntN(2)) % 3
+	cfg.Crash(b)
+	cfg.Start(l0)
+	cfg.Connect(l0)
+	a, ta := cfg.leaderAmong([]int{0, 1, 2}, t0)
+	v = 3 - a - b
+	cfg.w.Logf("  round %d: %d leads term %d with the vote of %d; %d is down with term <= %d", round, a, ta, v, b, t0)
+	return a, b, v
 }

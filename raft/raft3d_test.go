@@ -236,17 +236,6 @@ func TestSnapshotFiveServers3D(t *testing.T) {
 // take the follower's state back, nor cut entries it has acknowledged.
 func TestSnapshotStaleRequests3D(t *testing.T) {
 	cluster.Run(t, cluster.Budget{Virtual: 90 * time.Second, RPCs: 20000}, func(w *cluster.World) {
-		const servers = 3
-		cfg := makeCluster(w, servers, cluster.Reliable, snapshotService)
-		cfg.begin("stale requests and snapshots")
-
-		cfg.one(cfg.randCmd(), servers, retry)
-		for round := 0; round < 8; round++ {
-			leader := cfg.CheckOneLeader()
-			a, b := (leader+1)%servers, (leader+2)%servers
-			cfg.Disconnect(b)
-			cfg.lateRequestsRound(leader, a, b)
-		}
-		cfg.end()
+		staleRequests(w, snapshotService, "stale requests and snapshots")
 	})
 }

@@ -83,4 +83,3 @@ func (cfg *config) ingestSnapLocked(i int, snap []byte, want int) error {
 	cfg.maxIndex = max(cfg.maxIndex, lastIncluded)
 	return nil
 }
-

@@ -19,6 +19,10 @@ func (c *Core) handleAppend(m Message) Message {
 		c.lg.Printf(dlog.Log, "term %d: reject stale append from %d (term %d)", c.term, m.From, m.Term)
 		return reply
 	}
+	// Echo the ReadIndex round only for a request of our term: a stale
+	// one's round belongs to an older reign of the leader, and our reply,
+	// which carries our term, would vouch for a round of the current one.
+	reply.Round = m.Round
 
 	// m.From is the leader of our term (there is at most one per term,
 	// §5.2): a candidate of this term has lost. Hearing from the leader

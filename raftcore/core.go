@@ -53,6 +53,10 @@ type Config struct {
 	RetransmitTicks int
 	// MaxEntries caps the entries in one AppendEntries. Zero means 512.
 	MaxEntries int
+	// ReadTimeoutTicks is how long a ReadIndex request may wait for a
+	// majority to confirm the leadership before it fails. Zero means
+	// ElectionTicks.
+	ReadTimeoutTicks int
 
 	// Rand supplies the randomized election timeouts. Required.
 	Rand *rand.Rand
@@ -74,6 +78,7 @@ type Core struct {
 	heartbeatTicks int
 	retransmit     int
 	maxEntries     int
+	readTimeout    int
 	rand           *rand.Rand
 	lg             *dlog.Logger
 
@@ -97,10 +102,16 @@ type Core struct {
 	votes    []bool     // candidate: who granted us their vote this term
 	progress []progress // leader: what we know about each follower
 
+	// Leader: ReadIndex (read.go).
+	readRound     int // the latest confirmation round started
+	readConfirmed int // the latest round a majority acknowledged
+	reads         []pendingRead
+
 	// Output waiting for the next Ready.
 	msgs         []Message
 	mustPersist  bool
 	pendingApply []Apply
+	readStates   []ReadState
 }
 
 // New returns a Core, restored from cfg.State and cfg.Snapshot if given.
@@ -121,6 +132,7 @@ func New(cfg Config) *Core {
 		heartbeatTicks: cfg.HeartbeatTicks,
 		retransmit:     cfg.RetransmitTicks,
 		maxEntries:     cfg.MaxEntries,
+		readTimeout:    cfg.ReadTimeoutTicks,
 		rand:           cfg.Rand,
 		lg:             cfg.Logger,
 		votedFor:       None,
@@ -134,6 +146,9 @@ func New(cfg Config) *Core {
 	}
 	if c.maxEntries <= 0 {
 		c.maxEntries = 512
+	}
+	if c.readTimeout <= 0 {
+		c.readTimeout = c.electionTicks
 	}
 	if st := cfg.State; st != nil {
 		c.term, c.votedFor = st.Term, st.VotedFor
@@ -180,6 +195,7 @@ func (c *Core) Tick() {
 			c.heartbeatElapsed = 0
 			c.broadcastHeartbeat()
 		}
+		c.expireReads()
 		return
 	}
 	c.electionElapsed++
@@ -248,10 +264,14 @@ func (c *Core) becomeFollower(term, leader int) {
 	if c.role != Follower {
 		c.resetElectionTimer()
 	}
+	wasLeader := c.role == Leader
 	if term > c.term {
 		c.term = term
 		c.votedFor = None
 		c.mustPersist = true
+	}
+	if wasLeader {
+		c.failReads()
 	}
 	if c.role != Follower || c.leader != leader {
 		c.lg.Printf(dlog.Election, "term %d: follower (leader %d)", c.term, leader)

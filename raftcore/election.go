@@ -88,6 +88,7 @@ func (c *Core) becomeLeader() {
 		c.progress[p] = progress{next: c.log.lastIndex() + 1}
 	}
 	c.progress[c.id].match = c.log.lastIndex()
+	c.readRound, c.readConfirmed = 0, 0
 	c.lg.Printf(dlog.Election, "term %d: leader, last %d@%d", c.term, c.log.lastIndex(), c.log.lastTerm())
 	for p := 0; p < c.n; p++ {
 		if p != c.id {

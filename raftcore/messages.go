@@ -81,6 +81,11 @@ type Message struct {
 	// MsgSnap: the snapshot replaces the log up to and including SnapIndex.
 	SnapIndex, SnapTerm int
 	SnapData            []byte
+
+	// MsgApp: the leader's latest ReadIndex round (read.go); MsgAppResp:
+	// the round of the request it answers, if that request was of the
+	// follower's term. 0: no round.
+	Round int
 }
 
 // String renders a message on one line, as the transcripts show it.
@@ -101,6 +106,9 @@ func (m Message) String() string {
 		if len(m.Entries) > 0 {
 			fmt.Fprintf(&b, " entries=%s", entriesString(m.Entries))
 		}
+		if m.Round > 0 {
+			fmt.Fprintf(&b, " round=%d", m.Round)
+		}
 	case MsgAppResp, MsgSnapResp:
 		switch {
 		case m.Success:
@@ -109,6 +117,9 @@ func (m Message) String() string {
 			b.WriteString(" rejected(term)")
 		default:
 			fmt.Fprintf(&b, " rejected prev=%d hint=%d@%d", m.RejectIndex, m.ConflictIndex, m.ConflictTerm)
+		}
+		if m.Round > 0 {
+			fmt.Fprintf(&b, " round=%d", m.Round)
 		}
 	case MsgSnap:
 		fmt.Fprintf(&b, " snap=%d@%d data=%q", m.SnapIndex, m.SnapTerm, m.SnapData)

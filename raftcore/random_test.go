@@ -11,7 +11,9 @@ package raftcore
 //   - Leader Completeness: a leader elected after an entry was committed
 //     holds it;
 //   - State Machine Safety: no two servers apply different commands at one
-//     index; each applies indices in order, without gaps.
+//     index; each applies indices in order, without gaps;
+//   - Read safety: a ReadIndex answered OK covers every entry any server
+//     had committed when the read was asked for.
 //
 // At the end the network heals and the cluster must elect a leader and
 // commit a new command on every server (liveness, given a good network).
@@ -33,7 +35,7 @@ func TestRandomizedSafety(t *testing.T) {
 	if testing.Short() {
 		seeds = min(seeds, 40)
 	}
-	var committed, snapshots, terms int
+	var committed, snapshots, terms, reads int
 	for seed := range seeds {
 		n := 3 + 2*(seed%2) // 3 or 5 servers
 		s := newSim(t, uint64(seed), n)
@@ -46,10 +48,11 @@ func TestRandomizedSafety(t *testing.T) {
 		committed += len(s.committed)
 		snapshots += s.snapshotsApplied
 		terms += s.maxTerm()
+		reads += s.readsDone
 	}
 	// So that a change that makes the test vacuous shows.
-	t.Logf("%d seeds: %d entries committed, %d snapshots installed, %d terms", seeds, committed, snapshots, terms)
-	if committed < seeds*3 || snapshots == 0 {
+	t.Logf("%d seeds: %d entries committed, %d snapshots installed, %d terms, %d reads confirmed", seeds, committed, snapshots, terms, reads)
+	if committed < seeds*3 || snapshots == 0 || reads < seeds {
 		t.Errorf("the simulation exercised too little")
 	}
 }
@@ -82,11 +85,15 @@ type sim struct {
 
 	snapshotsApplied int
 	prof             profile
+
+	reads     map[uint64]int // read id -> the highest commit index anywhere when it was asked for
+	nextRead  uint64
+	readsDone int // reads answered OK
 }
 
 func newSim(t *testing.T, seed uint64, n int) *sim {
 	s := &sim{t: t, r: rand.New(rand.NewPCG(seed, 0x5eed)), seed: seed, group: make([]int, n),
-		leaders: map[int]int{}, committed: map[int]committedEntry{}, nextCmd: 1}
+		leaders: map[int]int{}, committed: map[int]committedEntry{}, nextCmd: 1, reads: map[uint64]int{}}
 	for range n {
 		s.nodes = append(s.nodes, &simNode{})
 	}
@@ -151,15 +158,19 @@ func (s *sim) run(steps int) {
 type profile struct {
 	name                                            string
 	tick, deliver, propose, crash, restart, compact int
-	partition, heal, burst                          int
+	partition, heal, burst, read                    int
 	dropPct                                         int
 }
 
 var profiles = []profile{
-	{name: "calm", tick: 300, deliver: 450, propose: 100, crash: 20, restart: 50, compact: 30, partition: 15, heal: 20, burst: 15, dropPct: 10},
-	{name: "stormy", tick: 250, deliver: 350, propose: 150, crash: 60, restart: 80, compact: 30, partition: 40, heal: 30, burst: 10, dropPct: 30},
-	{name: "figure8", tick: 300, deliver: 200, propose: 40, crash: 120, restart: 150, compact: 10, partition: 60, heal: 30, burst: 20, dropPct: 40},
-	{name: "churn", tick: 200, deliver: 250, propose: 250, crash: 100, restart: 150, compact: 20, partition: 10, heal: 10, burst: 10, dropPct: 20},
+	{name: "calm", tick: 300, deliver: 450, propose: 100, crash: 20, restart: 50, compact: 30, partition: 15, heal: 20, burst: 15, read: 40, dropPct: 10},
+	{name: "stormy", tick: 250, deliver: 350, propose: 150, crash: 60, restart: 80, compact: 30, partition: 40, heal: 30, burst: 10, read: 40, dropPct: 30},
+	{name: "figure8", tick: 300, deliver: 200, propose: 40, crash: 120, restart: 150, compact: 10, partition: 60, heal: 30, burst: 20, read: 40, dropPct: 40},
+	{name: "churn", tick: 200, deliver: 250, propose: 250, crash: 100, restart: 150, compact: 20, partition: 10, heal: 10, burst: 10, read: 40, dropPct: 20},
+	// Partitions that outlast elections: a deposed leader goes on
+	// believing it leads while the majority elects another and commits,
+	// and is asked for reads meanwhile.
+	{name: "stale-leader", tick: 300, deliver: 400, propose: 100, crash: 5, restart: 50, compact: 20, partition: 8, heal: 2, burst: 20, read: 80, dropPct: 10},
 }
 
 func (s *sim) randomAction() {
@@ -167,7 +178,7 @@ func (s *sim) randomAction() {
 	id := s.r.IntN(n)
 	nd := s.nodes[id]
 	p := s.prof
-	x := s.r.IntN(p.tick + p.deliver + p.propose + p.crash + p.restart + p.compact + p.partition + p.heal + p.burst)
+	x := s.r.IntN(p.tick + p.deliver + p.propose + p.crash + p.restart + p.compact + p.partition + p.heal + p.read + p.burst)
 	pick := func(w int) bool {
 		if x < w {
 			return true
@@ -215,6 +226,14 @@ func (s *sim) randomAction() {
 	case pick(p.heal):
 		clear(s.group)
 		s.logf("heal")
+	case pick(p.read):
+		if nd.up {
+			s.nextRead++
+			s.reads[s.nextRead] = s.maxCommit()
+			s.logf("read %d on %d (commit anywhere %d)", s.nextRead, id, s.reads[s.nextRead])
+			nd.core.ReadIndex(s.nextRead)
+			s.ready(id)
+		}
 	default:
 		// A burst of elapsed time on everyone.
 		for i, o := range s.nodes {
@@ -278,6 +297,28 @@ func (s *sim) ready(id int) {
 		nd.disk = diskState{&st, rd.Snapshot}
 	}
 	s.net = append(s.net, rd.Messages...)
+	// One message per peer per Ready: the driver sends each on a
+	// goroutine of its own, so two to one peer would reach the network in
+	// an order no seed decides.
+	to := map[int]bool{}
+	for _, m := range rd.Messages {
+		if to[m.To] {
+			s.t.Errorf("server %d: one Ready holds two messages to %d: %v", id, m.To, rd.Messages)
+		}
+		to[m.To] = true
+	}
+	for _, r := range rd.Reads {
+		least := s.reads[r.ID]
+		delete(s.reads, r.ID)
+		if !r.OK {
+			continue
+		}
+		s.readsDone++
+		s.logf("%d confirms read %d at %d (term %d)", id, r.ID, r.Index, r.Term)
+		if r.Index < least {
+			s.t.Errorf("Read safety: server %d confirmed read %d at index %d, but index %d was committed when it was asked for", id, r.ID, r.Index, least)
+		}
+	}
 	for _, a := range rd.Apply {
 		if a.SnapshotValid {
 			if a.SnapshotIndex <= nd.applied {
@@ -312,6 +353,15 @@ func (s *sim) ready(id int) {
 			s.committed[a.CommandIndex] = committedEntry{term: a.CommandTerm, cmd: cmd, maxTermNow: s.maxTerm()}
 		}
 	}
+}
+
+// maxCommit is the highest commit index of any server, up or down.
+func (s *sim) maxCommit() int {
+	c := 0
+	for _, nd := range s.nodes {
+		c = max(c, nd.core.commit)
+	}
+	return c
 }
 
 func (s *sim) maxTerm() int {

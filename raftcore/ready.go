@@ -44,18 +44,21 @@ type Ready struct {
 
 	Messages []Message
 	Apply    []Apply
+	// Reads answers ReadIndex requests; the driver hands each to whoever
+	// asked. They promise nothing that must survive a crash.
+	Reads []ReadState
 }
 
 // HasReady reports whether Ready would return anything.
 func (c *Core) HasReady() bool {
-	return c.mustPersist || len(c.msgs) > 0 || len(c.pendingApply) > 0 || c.commit > c.applied
+	return c.mustPersist || len(c.msgs) > 0 || len(c.pendingApply) > 0 || c.commit > c.applied || len(c.readStates) > 0
 }
 
 // Ready returns the pending output and clears it: the Core assumes the
 // driver will carry it out.
 func (c *Core) Ready() Ready {
 	c.flushCommitted()
-	rd := Ready{Messages: c.msgs, Apply: c.pendingApply}
+	rd := Ready{Messages: c.msgs, Apply: c.pendingApply, Reads: c.readStates}
 	if c.mustPersist {
 		rd.Persist = true
 		rd.State = PersistentState{
@@ -65,6 +68,6 @@ func (c *Core) Ready() Ready {
 		}
 		rd.Snapshot = c.snapshot
 	}
-	c.msgs, c.pendingApply, c.mustPersist = nil, nil, false
+	c.msgs, c.pendingApply, c.mustPersist, c.readStates = nil, nil, false, nil
 	return rd
 }

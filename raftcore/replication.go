@@ -23,6 +23,8 @@ type progress struct {
 	inflight     bool // an append or snapshot is outstanding
 	inflightFrom int  // next before that message was sent: where to resume if it is lost
 	sentAt       int  // tick it was sent
+
+	readAck int // the latest ReadIndex round the follower acknowledged (read.go)
 }
 
 // Propose appends a command to the leader's log and starts replicating it
@@ -77,6 +79,7 @@ func (c *Core) sendAppend(p int, force bool) {
 		PrevLogIndex: pr.next - 1, PrevLogTerm: prevTerm,
 		Entries:      c.log.slice(pr.next, hi),
 		LeaderCommit: c.commit,
+		Round:        c.readRound,
 	})
 	// An empty append to a follower known to match through next-1 is a
 	// plain heartbeat: nothing to wait for. Anything else (entries, or a
@@ -98,7 +101,7 @@ func (c *Core) sendHeartbeat(p int) {
 	if !ok {
 		prev, prevTerm = 0, 0
 	}
-	c.send(Message{Kind: MsgApp, To: p, PrevLogIndex: prev, PrevLogTerm: prevTerm, LeaderCommit: c.commit})
+	c.send(Message{Kind: MsgApp, To: p, PrevLogIndex: prev, PrevLogTerm: prevTerm, LeaderCommit: c.commit, Round: c.readRound})
 }
 
 // broadcastHeartbeat runs every HeartbeatTicks on the leader (§5.2: "send
@@ -135,6 +138,10 @@ func (c *Core) handleAppendResp(m Message) {
 	if c.role != Leader {
 		return
 	}
+	// Any answer of this term, a rejection too, acknowledges our
+	// leadership for the ReadIndex round the request carried. Noted last,
+	// so that a round it starts finds what this answer sends the follower.
+	defer c.noteReadAck(m.From, m.Round)
 	if m.Success {
 		c.acknowledge(m.From, m.MatchIndex)
 		return

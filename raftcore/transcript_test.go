@@ -184,6 +184,11 @@ func (e *tenv) run(b block) string {
 			c.Tick()
 		}
 		e.ready(id)
+	case "read":
+		// A ReadIndex request with id req on server id.
+		id := args.int("id", -1)
+		e.cores[id].ReadIndex(uint64(args.int("req", 1)))
+		e.ready(id)
 	case "propose":
 		id := args.int("id", -1)
 		idx, term, ok := e.cores[id].Propose(args.str("cmd", "x"))
@@ -243,10 +248,11 @@ func (e *tenv) cluster(args targs) {
 	n := args.int("n", 3)
 	e.seed = uint64(args.int("seed", 1))
 	e.cfg = Config{
-		Peers:          n,
-		ElectionTicks:  args.int("election", 10),
-		HeartbeatTicks: args.int("heartbeat", 3),
-		MaxEntries:     args.int("maxentries", 0),
+		Peers:            n,
+		ElectionTicks:    args.int("election", 10),
+		HeartbeatTicks:   args.int("heartbeat", 3),
+		MaxEntries:       args.int("maxentries", 0),
+		ReadTimeoutTicks: args.int("readtimeout", 0),
 	}
 	e.cores = make([]*Core, n)
 	e.disk = make([]diskState, n)
@@ -345,6 +351,13 @@ func (e *tenv) ready(id int) {
 	for _, m := range rd.Messages {
 		e.printf("  %d send: %v\n", id, m)
 		e.queue = append(e.queue, m)
+	}
+	for _, r := range rd.Reads {
+		if r.OK {
+			e.printf("  %d read %d: index=%d term=%d\n", id, r.ID, r.Index, r.Term)
+		} else {
+			e.printf("  %d read %d: failed term=%d\n", id, r.ID, r.Term)
+		}
 	}
 	for _, a := range rd.Apply {
 		if a.SnapshotValid {
@@ -500,6 +513,8 @@ func parseMessage(t *testing.T, line string) Message {
 			m.Success = true
 		case "match":
 			m.MatchIndex = atoi()
+		case "round":
+			m.Round = atoi()
 		case "snap":
 			m.SnapIndex, m.SnapTerm = parseAt(t, v)
 		case "data":

@@ -32,6 +32,11 @@ type GroupSpec[S any] struct {
 	// Raft reads a server's Raft state for the leader and election-safety
 	// probes; nil for groups without Raft.
 	Raft func(S) RaftState
+	// State describes a server's state (its term, role, log, what it
+	// applied) for the end of the timeline file (labtest.H.OnFinalState);
+	// it runs after teardown and may take the server's locks. Without it
+	// the group shows each Raft's term and role, if it has Raft.
+	State func(S) string
 }
 
 // Group is a replica group: N servers, each with a Persister that outlives
@@ -44,6 +49,8 @@ type Group[S any] struct {
 	servers []S
 	alive   []bool
 	incs    []*Incarnation // current (or last) incarnation of each server
+	last    []S            // the last incarnation killed, for the final state
+	upAtEnd []bool         // alive when teardown began
 	saved   []*persist.Persister
 	topo    topology
 	leaders map[int]int // term -> the server seen leading it
@@ -61,6 +68,8 @@ func NewGroup[S any](w *World, spec GroupSpec[S]) *Group[S] {
 		spec:    spec,
 		servers: make([]S, spec.N),
 		alive:   make([]bool, spec.N),
+		last:    make([]S, spec.N),
+		upAtEnd: make([]bool, spec.N),
 		incs:    make([]*Incarnation, spec.N),
 		saved:   make([]*persist.Persister, spec.N),
 		topo:    newTopology(spec.N),
@@ -70,7 +79,41 @@ func NewGroup[S any](w *World, spec GroupSpec[S]) *Group[S] {
 		g.saved[i] = persist.MakePersister()
 	}
 	w.H.OnTeardown(g.killAll)
+	if spec.State != nil || spec.Raft != nil {
+		for i := 0; i < spec.N; i++ {
+			w.H.OnFinalState(fmt.Sprintf("server %v", g.ServerName(i)), func() string { return g.finalState(i) })
+		}
+	}
 	return g
+}
+
+// finalState describes server i's last incarnation for the timeline.
+func (g *Group[S]) finalState(i int) string {
+	g.mu.Lock()
+	inc, s := g.incs[i], g.last[i]
+	how := "crashed by the test"
+	switch {
+	case g.alive[i]: // a guard ended the test before teardown
+		s, how = g.servers[i], "up when the test was stopped"
+	case g.upAtEnd[i]:
+		how = "up until teardown"
+	}
+	g.mu.Unlock()
+	if inc == nil {
+		return "never started"
+	}
+	var state string
+	if g.spec.State != nil {
+		state = g.spec.State(s)
+	} else {
+		term, leader := g.spec.Raft(s).GetState()
+		role := "not leader"
+		if leader {
+			role = "leader"
+		}
+		state = fmt.Sprintf("term %d, %s", term, role)
+	}
+	return fmt.Sprintf("incarnation %d, %s: %s", inc.Number, how, state)
 }
 
 // N returns the number of servers.
@@ -219,6 +262,9 @@ func (g *Group[S]) downKey(i int) string { return fmt.Sprintf("down %v", g.Serve
 func (g *Group[S]) kill(i int, also func()) {
 	g.mu.Lock()
 	server, alive := g.servers[i], g.alive[i]
+	if alive {
+		g.last[i] = server
+	}
 	var zero S
 	g.servers[i] = zero
 	g.alive[i] = false
@@ -238,6 +284,9 @@ func (g *Group[S]) kill(i int, also func()) {
 
 // killAll kills every live server at teardown.
 func (g *Group[S]) killAll() {
+	g.mu.Lock()
+	g.upAtEnd = append([]bool(nil), g.alive...)
+	g.mu.Unlock()
 	for i := 0; i < g.spec.N; i++ {
 		g.kill(i, nil)
 	}

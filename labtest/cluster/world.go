@@ -87,10 +87,11 @@ func Run(t *testing.T, b Budget, body func(w *World), opts ...labtest.Option) {
 // T returns the test (see labtest.H.T).
 func (w *World) T() *testing.T { return w.H.T() }
 
-// Fatalf fails the test and stops the body. Test goroutine only.
+// Fatalf fails the test and stops the body; the message also lands in the
+// timeline (labtest.H.Fatalf). Test goroutine only.
 func (w *World) Fatalf(format string, args ...any) {
 	w.T().Helper()
-	w.T().Fatalf(format, args...)
+	w.H.Fatalf(format, args...)
 }
 
 // Logf logs on the test.
@@ -171,6 +172,12 @@ func (w *World) Begin(description string) {
 	w.t0 = time.Now()
 	w.rpcs0 = w.Net.GetTotalCount()
 	w.bytes0 = w.Net.GetTotalBytes()
+	if w.budget.RPCs > 0 {
+		// A test past twice its budget fails at End anyway; stopping it
+		// now turns a server that resends without end into a failure
+		// within moments instead of one after the whole virtual budget.
+		w.H.LimitRPCs(2*w.budget.RPCs, fmt.Sprintf("twice its RPC budget of %d", w.budget.RPCs))
+	}
 }
 
 // Spent returns the cost since Begin.
@@ -188,6 +195,7 @@ func (w *World) End(detail string) {
 	if w.H.Realtime() {
 		clock = "real"
 	}
+	w.H.LimitRPCs(0, "")
 	w.Logf("  ... done: %v %s, %d RPCs, %d bytes%s", c.Time.Round(time.Millisecond), clock, c.RPCs, c.Bytes, detail)
 	if err := w.budget.check(c); err != nil {
 		w.Fatalf("%v", err)

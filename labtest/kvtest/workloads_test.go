@@ -93,6 +93,20 @@ func TestGenericCrashesAndPartitionsReachEveryPhase(t *testing.T) {
 	})
 }
 
+func TestGenericRateKeepsTheClientsToIt(t *testing.T) {
+	cluster.Run(t, cluster.Budget{Virtual: 10 * time.Second}, func(w *cluster.World) {
+		g := mapGroup(w, noFlaw)
+		h := NewHistory(w)
+		Generic(w, g, mapClerks(g), Options{Clients: 4, Phase: 4 * time.Second, Rate: 50, History: h})
+
+		// 4 s at 50 operations/s, a little less for the time the calls
+		// themselves take (2 ms each against pauses of 80 ms on average),
+		// plus the Puts that start the clients and the final Gets.
+		assert.InDelta(t, 4*50, h.Len(), 40, "the clients together make about Rate operations per second")
+		assert.Contains(t, descs(w, "test"), "kvtest: generic workload: 4 clients, 1 iterations of 4s, reliable network, no crashes, no partitions, one key per client, about 50 operations/s")
+	})
+}
+
 func TestSpeedOfACorrectService(t *testing.T) {
 	cluster.Run(t, cluster.Budget{}, func(w *cluster.World) {
 		g := mapGroup(w, noFlaw)

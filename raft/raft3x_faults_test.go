@@ -230,21 +230,25 @@ func TestMinorityLeaderUnderDuplicates(t *testing.T) {
 // and the apply checker catches the overwrite.
 func TestStaleAppendEntries(t *testing.T) {
 	cluster.Run(t, cluster.Budget{Virtual: 90 * time.Second, RPCs: 20000}, func(w *cluster.World) {
-		const servers = 3
-		cfg := makeCluster(w, servers, cluster.Reliable, plainService)
-		cfg.begin("stale AppendEntries must not truncate a follower's log")
-
-		cfg.one(cfg.randCmd(), servers, retry)
-		for round := 0; round < 8; round++ {
-			leader := cfg.CheckOneLeader()
-			a, b := (leader+1)%servers, (leader+2)%servers
-
-			// b misses the whole round.
-			cfg.Disconnect(b)
-			cfg.lateRequestsRound(leader, a, b)
-		}
-		cfg.end()
+		staleRequests(w, plainService, "stale AppendEntries must not truncate a follower's log")
 	})
+}
+
+// staleRequests runs eight rounds of lateRequestsRound on three servers
+// with svc above them, b missing each round.
+func staleRequests(w *cluster.World, svc service, title string) {
+	const servers = 3
+	cfg := makeCluster(w, servers, cluster.Reliable, svc)
+	cfg.begin(title)
+
+	cfg.one(cfg.randCmd(), servers, retry)
+	for round := 0; round < 8; round++ {
+		leader := cfg.CheckOneLeader()
+		a, b := (leader+1)%servers, (leader+2)%servers
+		cfg.Disconnect(b)
+		cfg.lateRequestsRound(leader, a, b)
+	}
+	cfg.end()
 }
 
 // lateRequestsRound runs one round of a stale-request scenario on three
