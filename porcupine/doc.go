@@ -86,13 +86,17 @@
 // taking turns over one memo, one trying the latest-called candidate first,
 // the other the earliest: which order finds a linearization sooner varies by
 // orders of magnitude between histories, and a configuration exhausted by
-// either is pruned for both. Most of the time goes first to earliest call
-// first, the reference's order, then to the order the history's returns
-// follow (latest call first when some calls stay pending while later ones
-// come and go), or to a head that has got much further than the other. The memo of visited configurations is an open-addressing table keyed by an
-// incremental (Zobrist) hash of the linearized set combined with the state's
-// hash, with the sets packed in chunks; states are interned, so the memo
-// compares integers, and Step results are memoized per (state, operation)
+// either is pruned for both. Eight ninths of the steps go to earliest call
+// first, the reference's order, for the first 32 steps per operation, then
+// to the order the history's returns follow (latest call first when some
+// calls stay pending while later ones come and go); a head that has
+// linearized a quarter of the operations more than the other gets them at
+// any time.
+//
+// The memo of visited configurations is an open-addressing table keyed by
+// an incremental (Zobrist) hash of the linearized set combined with the
+// state's hash, with the sets packed in chunks; states are interned, so the
+// memo compares integers, and Step results are memoized per (state, operation)
 // when states repeat, as in a register. Model.Hash should be cheap: it is
 // called once for every new state.
 package porcupine
