@@ -23,6 +23,9 @@ type search struct {
 	in, out []any
 	unknown []bool
 	nKnown  int
+	// idleAt is, per unknown-outcome op, a state it was found to leave
+	// unchanged, -1 for none (see advance)
+	idleAt []int32
 
 	// node 0 is the list's sentinel, node k > 0 is entry k-1 of the
 	// time-sorted entries.
@@ -301,6 +304,7 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 	s.in = make([]any, n)
 	s.out = make([]any, n)
 	s.unknown = make([]bool, n)
+	s.idleAt = make([]int32, n)
 	type entry struct {
 		t   int64
 		ret bool
@@ -309,6 +313,7 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 	entries := make([]entry, 0, 2*n)
 	for i, o := range ops {
 		s.in[i], s.out[i], s.unknown[i] = o.Input, o.Output, o.Unknown
+		s.idleAt[i] = -1
 		entries = append(entries, entry{o.Call, false, int32(i)})
 		if !o.Unknown {
 			s.nKnown++
@@ -582,9 +587,21 @@ func (h *head) advance(budget int) CheckResult {
 				continue
 			}
 			op := s.nodeOp[node]
+			if s.idleAt[op] == cur {
+				// An unknown-outcome op that left this state unchanged
+				// before does so again: a read whose outcome was never
+				// seen stays a candidate at every level after its call,
+				// and stepping it at each one cost up to twice the steps
+				// of the reference, which takes it once and keeps it.
+				i++
+				continue
+			}
 			s.explored++
 			s.states.call.op = op
 			id, fresh := s.stepMemo(cur, op)
+			if id == cur && s.unknown[op] && s.states.interns {
+				s.idleAt[op] = cur
+			}
 			if id >= 0 && s.unknown[op] && (id == cur || !fresh && s.cache.containsDone(&h.bits, id)) {
 				// An unknown-outcome op may also never take effect, so
 				// whatever can follow (S+op, s) can follow (S, s) as well:
