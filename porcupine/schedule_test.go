@@ -58,10 +58,12 @@ func TestLifoness(t *testing.T) {
 	assert.Equal(t, 1.0, lifo([]Operation{op(0, 100), op(1, 11), op(12, 20), op(21, 30)}))
 	// Nested intervals: the latest call always returns first.
 	assert.Equal(t, 1.0, lifo([]Operation{op(0, 13), op(1, 12), op(2, 11), op(3, 10)}))
-	// An unknown outcome never returns: it is still pending at every return.
+	// An unknown outcome never returns: it does not count, either as
+	// pending or as returning.
 	unknown := op(0, 0)
 	unknown.Unknown = true
-	assert.Equal(t, 1.0, lifo([]Operation{unknown, op(1, 11), op(12, 20)}))
+	assert.Equal(t, 0.0, lifo([]Operation{unknown, op(1, 11), op(2, 12), op(3, 13)}), "staggered returns with an unknown outcome")
+	assert.Equal(t, 1.0, lifo([]Operation{unknown, op(1, 13), op(2, 12), op(3, 11)}), "nested intervals with an unknown outcome")
 	assert.Equal(t, 0.0, lifo(nil))
 }
 
