@@ -4,7 +4,7 @@ PKGS ?= ./...
 # Extra flags for the lab targets, e.g. make 3A ARGS='-seed 42 -v'
 ARGS ?=
 
-.PHONY: test race vet bench raft 3A 3B 3C 3D kvraft 4A 4B plainraft mutants chromium porcupine-diff porcupine-diff-bench
+.PHONY: test race vet bench raft 3A 3B 3C 3D kvraft 4A 4B plainraft mutants chromium porcupine-diff porcupine-diff-bench porcupine-diff-table
 test:
 	$(GO) test $(PKGS)
 
@@ -58,3 +58,10 @@ porcupine-diff-bench:
 	cd porcupine/internal/reftest && out=$$(mktemp) && \
 	$(GO) test -run '^$$' -bench '$(DIFFBENCH)' -benchtime $(DIFFBENCHTIME) -count $(DIFFCOUNT) -timeout 60m . > $$out && \
 	$(GO) run golang.org/x/perf/cmd/benchstat@latest -col /checker $$out; rm -f $$out
+
+# Per class of generated histories: both checkers' total time, the worst
+# ratio of one history, and search steps; fails where ours is slower on a
+# class or more than 2x on one history. DIFFTABLE=file also writes the table.
+DIFFREPS ?= 5
+porcupine-diff-table:
+	cd porcupine/internal/reftest && $(GO) test -count=1 -run '^TestTimesPerClass$$' -v -timeout 60m . -args -times -reps $(DIFFREPS) $(if $(DIFFTABLE),-table $(abspath $(DIFFTABLE)))
