@@ -51,7 +51,10 @@ func mapKVModel(withHash bool) Model {
 
 // BenchmarkEqualOnly checks histories with a model that has Equal but no
 // Hash, and with the same model given a Hash: the checker derives a hash,
-// so the two should cost about the same.
+// so the two should cost about the same. Compare them with
+//
+//	go test ./porcupine -run '^$' -bench EqualOnly -count 6 > out.txt
+//	benchstat -col /model out.txt
 func BenchmarkEqualOnly(b *testing.B) {
 	type hist struct {
 		name string
@@ -73,9 +76,11 @@ func BenchmarkEqualOnly(b *testing.B) {
 	}
 	for _, h := range hs {
 		for _, withHash := range []bool{true, false} {
-			name := h.name + "/equal-only"
+			// model=... lets benchstat set the two side by side:
+			// benchstat -col /model
+			name := h.name + "/model=equal-only"
 			if withHash {
-				name = h.name + "/with-hash"
+				name = h.name + "/model=with-hash"
 			}
 			m := mapKVModel(withHash)
 			b.Run(name, func(b *testing.B) {
