@@ -61,7 +61,8 @@ porcupine-diff-bench:
 
 # Per class of generated histories: both checkers' total time, the worst
 # ratio of one history, and search steps; fails where ours is slower on a
-# class or more than 2x on one history. DIFFTABLE=file also writes the table.
+# class or more than 2x on one history. DIFFTABLE=file also writes the table,
+# DIFFCLASS=kvraft times one class only.
 DIFFREPS ?= 5
 porcupine-diff-table:
-	cd porcupine/internal/reftest && $(GO) test -count=1 -run '^TestTimesPerClass$$' -v -timeout 60m . -args -times -reps $(DIFFREPS) $(if $(DIFFTABLE),-table $(abspath $(DIFFTABLE)))
+	cd porcupine/internal/reftest && $(GO) test -count=1 -run '^TestTimesPerClass$$' -v -timeout 60m . -args -times -reps $(DIFFREPS) $(if $(DIFFTABLE),-table $(abspath $(DIFFTABLE))) $(if $(DIFFCLASS),-class $(DIFFCLASS))

@@ -27,6 +27,7 @@ var (
 	timesFlag = flag.Bool("times", false, "time both checkers on every history and print the per-class table (TestTimesPerClass)")
 	repsFlag  = flag.Int("reps", 5, "timed runs of each checker per history for -times; the table uses their median")
 	tableFlag = flag.String("table", "", "also write the -times table to this file")
+	classFlag = flag.String("class", "", "time only the class of this name (-times)")
 )
 
 // timing is one history's figures: both checkers' CheckOperations times
@@ -127,6 +128,9 @@ func TestTimesPerClass(t *testing.T) {
 	// closer look
 	var slow strings.Builder
 	for _, c := range classes {
+		if *classFlag != "" && c.name != *classFlag {
+			continue
+		}
 		var refTotal, oursTotal cost
 		var refSteps, oursSteps int64
 		worst, worstAt := 0.0, -1
