@@ -8,17 +8,25 @@ import "math/bits"
 // on the bitset's incremental hash and keeps the sets packed in fixed-size
 // chunks, so a probe is one slot load plus, on a tag match, one short word
 // compare, and growing never copies the sets.
+//
+// Entries with the same set and tag share one slot and are chained through
+// their last word: without a state hash every state reached with a set has
+// the set's key, and linear probing would pile them up in one run of slots
+// that every probe nearby walks through.
 type cache struct {
 	words  int        // bitset words per entry
-	stride int        // words + 1: the state handle follows the set
+	stride int        // words + 1: the state handle and chain link follow
 	chunks [][]uint64 // entries, 1<<shift per chunk
 	shift  uint
 	n      int      // entries
+	used   int      // slots in use
 	slots  []uint64 // high 32 bits: hash tag; low 32: entry index + 1; 0 empty
 	done   []uint64 // bitset over entries: exhausted
 	mask   uint64
 	top    uint // a key's slot is key >> top: the table has 1<<(64-top) slots
 	states *stateTable
+	keys   []uint64 // the bitsets' Zobrist keys, to rebuild the slots
+	keyGen int      // states.keyGen the slots were built for
 }
 
 // Chunk sizes follow the partition's size, so that the many tiny
@@ -30,8 +38,9 @@ const (
 	maxChunkShift = 14
 )
 
-func newCache(ops, words int, states *stateTable) *cache {
+func newCache(ops, words int, states *stateTable, keys []uint64) *cache {
 	return &cache{
+		keys:   keys,
 		shift:  uint(min(max(bits.Len(uint(ops)*4), minChunkShift), maxChunkShift)),
 		words:  words,
 		stride: words + 1,
@@ -70,25 +79,29 @@ const (
 // insert adds (b, state) unless present, and returns its entry and whether
 // it was added, is being explored, or has been exhausted.
 func (c *cache) insert(b *bitset, state int32, fresh bool) (int32, int) {
-	st := c.states
-	h := cacheKey(b, st.hashOf(state))
+	if c.keyGen != c.states.keyGen {
+		c.rekey()
+	}
+	h := cacheKey(b, c.states.hashOf(state))
 	tag := h &^ 0xffffffff
 	i := h >> c.top
+	chain := uint64(0) // a slot holding the set's chain, +1
 	for {
 		s := c.slots[i]
 		if s == 0 {
 			break
 		}
 		if !fresh && s&^0xffffffff == tag {
-			e := c.entry(int(s&0xffffffff) - 1)
-			if equalWords(e[:c.words], b.words) {
-				other := int32(e[c.words] >> 32)
-				if other == state || (!st.interns && st.equal(st.get(other), st.get(state))) {
-					idx := int32(s&0xffffffff) - 1
-					if c.isDone(idx) {
-						return idx, exhausted
+			head := int32(s&0xffffffff) - 1
+			if equalWords(c.entry(int(head))[:c.words], b.words) {
+				if e := c.find(head, state); e >= 0 {
+					if c.isDone(e) {
+						return e, exhausted
 					}
-					return idx, inProgress
+					return e, inProgress
+				}
+				if chain == 0 {
+					chain = i + 1
 				}
 			}
 		}
@@ -104,16 +117,45 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) (int32, int) {
 	}
 	dst[c.words] = uint64(uint32(state)) << 32
 	c.n++
-	c.slots[i] = tag | uint64(e+1)
-	// At most half full: linear probing's expected chain grows quickly
-	// beyond that, and slots are only 8 bytes.
-	if uint64(c.n)*2 > c.mask+1 {
-		c.grow()
-	}
 	if e>>6 == len(c.done) {
 		c.done = append(c.done, 0)
 	}
+	if chain != 0 {
+		c.link(int32(e), chain-1)
+		return int32(e), added
+	}
+	c.slots[i] = tag | uint64(e+1)
+	c.used++
+	// At most half full: linear probing's expected chain grows quickly
+	// beyond that, and slots are only 8 bytes.
+	if uint64(c.used)*2 > c.mask+1 {
+		c.grow()
+	}
 	return int32(e), added
+}
+
+// find returns the entry of state in the chain from head, or -1.
+func (c *cache) find(head, state int32) int32 {
+	st := c.states
+	for e := head; e >= 0; {
+		w := c.entry(int(e))[c.words]
+		other := int32(w >> 32)
+		// Handles of interned states are equal exactly when the states
+		// are; otherwise two handles may hold equal states.
+		if other == state || (!st.interns && st.equal(st.get(other), st.get(state))) {
+			return e
+		}
+		e = int32(uint32(w)) - 1
+	}
+	return -1
+}
+
+// link puts entry e at the head of the chain in slot i.
+func (c *cache) link(e int32, i uint64) {
+	s := c.slots[i]
+	w := &c.entry(int(e))[c.words]
+	*w = *w&^0xffffffff | s&0xffffffff // the old head's index + 1
+	c.slots[i] = s&^0xffffffff | uint64(e+1)
 }
 
 // markDone records that entry e has been fully explored.
@@ -123,19 +165,20 @@ func (c *cache) isDone(e int32) bool { return c.done[e>>6]&(1<<(uint(e)&63)) != 
 
 // containsDone reports whether (b, state) is in the cache and exhausted.
 func (c *cache) containsDone(b *bitset, state int32) bool {
-	st := c.states
-	h := cacheKey(b, st.hashOf(state))
+	if c.keyGen != c.states.keyGen {
+		c.rekey()
+	}
+	h := cacheKey(b, c.states.hashOf(state))
 	tag := h &^ 0xffffffff
 	for i := h >> c.top; c.slots[i] != 0; i = (i + 1) & c.mask {
 		s := c.slots[i]
 		if s&^0xffffffff != tag {
 			continue
 		}
-		e := c.entry(int(s&0xffffffff) - 1)
-		if equalWords(e[:c.words], b.words) {
-			other := int32(e[c.words] >> 32)
-			if other == state || (!st.interns && st.equal(st.get(other), st.get(state))) {
-				return c.isDone(int32(s&0xffffffff) - 1)
+		head := int32(s&0xffffffff) - 1
+		if equalWords(c.entry(int(head))[:c.words], b.words) {
+			if e := c.find(head, state); e >= 0 {
+				return c.isDone(e)
 			}
 		}
 	}
@@ -170,4 +213,37 @@ func (c *cache) grow() {
 		slots[i] = s
 	}
 	c.slots, c.mask, c.top = slots, mask, top
+}
+
+// rekey rebuilds the slots when the state table has stopped hashing states
+// (see stateTable.checkDerived): every key then changes to its set's hash
+// alone, which the entries give back through the Zobrist keys.
+func (c *cache) rekey() {
+	c.keyGen = c.states.keyGen
+	slots := make([]uint64, len(c.slots))
+	c.slots, c.used = slots, 0
+	for e := range c.n {
+		w := c.entry(e)
+		var h uint64
+		for j, x := range w[:c.words] {
+			for ; x != 0; x &= x - 1 {
+				h ^= c.keys[j*64+bits.TrailingZeros64(x)]
+			}
+		}
+		h ^= c.states.hashOf(int32(w[c.words] >> 32))
+		w[c.words] &^= 0xffffffff
+		tag := h &^ 0xffffffff
+		i := h >> c.top
+		for ; slots[i] != 0; i = (i + 1) & c.mask {
+			if slots[i]&^0xffffffff == tag && equalWords(c.entry(int(slots[i]&0xffffffff) - 1)[:c.words], w[:c.words]) {
+				break
+			}
+		}
+		if slots[i] != 0 {
+			c.link(int32(e), i)
+			continue
+		}
+		slots[i] = tag | uint64(e+1)
+		c.used++
+	}
 }

@@ -8,9 +8,10 @@ type compiledModel struct {
 	init  func() any
 	step  func(state, input, output any) (bool, any)
 	equal func(a, b any) bool
-	// hash is nil when states cannot be hashed consistently with equal (a
-	// custom Equal without Hash); the checker then compares with equal only.
-	hash func(any) uint64
+	hash  func(any) uint64
+	// derived says hash was made up for a model with Equal but no Hash
+	// (see structuralHash), and may disagree with equal.
+	derived bool
 }
 
 func compileModel(m Model) (*compiledModel, error) {
@@ -21,11 +22,14 @@ func compileModel(m Model) (*compiledModel, error) {
 		return nil, fmt.Errorf("%w: Step is nil", ErrInvalidModel)
 	}
 	c := &compiledModel{init: m.Init, step: m.Step, equal: m.Equal, hash: m.Hash}
-	if c.equal == nil {
+	switch {
+	case c.equal == nil:
 		c.equal = func(a, b any) bool { return a == b }
 		if c.hash == nil {
 			c.hash = defaultHash
 		}
+	case c.hash == nil:
+		c.hash, c.derived = structuralHash, true
 	}
 	return c, nil
 }

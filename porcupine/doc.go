@@ -21,10 +21,14 @@
 //
 // Partition splits a history into independent parts (one per key, say);
 // they are searched in parallel and, unless the check is verbose, the first
-// violation found ends the check. Hash, consistent with Equal, lets the
-// checker intern states: set it for any state that is not a simple
-// comparable value. Without Equal, states are compared with == and hashed
-// by the package.
+// violation found ends the check. Without Equal, states are compared with ==
+// and hashed by the package. With Equal but no Hash, the package hashes
+// states by their content (maps in any order, pointers by what they point
+// to), which agrees with any Equal that compares content; if it finds two
+// states Equal calls equal but that hash apart (an Equal that ignores
+// order or fields), it stops hashing and compares every state reached with
+// a linearized set against the new one, as the reference checker does.
+// Hash, consistent with Equal, is then the way to a fast search.
 //
 // # Unknown outcomes
 //
@@ -82,13 +86,17 @@
 // taking turns over one memo, one trying the latest-called candidate first,
 // the other the earliest: which order finds a linearization sooner varies by
 // orders of magnitude between histories, and a configuration exhausted by
-// either is pruned for both. Most of the time goes to the order the
-// history's returns follow (earliest call first when operations complete
-// in call order, latest call first when some stay pending while later
-// ones come and go), or to the head that has got much further. The memo of visited configurations is an open-addressing table keyed by an
-// incremental (Zobrist) hash of the linearized set combined with the state's
-// hash, with the sets packed in chunks; states are interned, so the memo
-// compares integers, and Step results are memoized per (state, operation)
+// either is pruned for both. Eight ninths of the steps go to earliest call
+// first, the reference's order, for the first 32 steps per operation, then
+// to the order the history's returns follow (latest call first when some
+// calls stay pending while later ones come and go); a head that has
+// linearized a quarter of the operations more than the other gets them at
+// any time.
+//
+// The memo of visited configurations is an open-addressing table keyed by
+// an incremental (Zobrist) hash of the linearized set combined with the
+// state's hash, with the sets packed in chunks; states are interned, so the
+// memo compares integers, and Step results are memoized per (state, operation)
 // when states repeat, as in a register. Model.Hash should be cheap: it is
 // called once for every new state.
 package porcupine

@@ -55,8 +55,9 @@ type Model struct {
 	Step func(state any, input any, output any) (bool, any)
 	// Equal reports whether two states are the same. Optional: == by default.
 	Equal func(state1, state2 any) bool
-	// Hash returns a hash of a state, consistent with Equal. Optional; with
-	// it the checker's cache of visited states is much faster.
+	// Hash returns a hash of a state, consistent with Equal. Optional: with
+	// Equal and no Hash the checker hashes states by content, and falls
+	// back to comparing them with Equal if that disagrees with Equal.
 	Hash func(state any) uint64
 	// DescribeOperation and DescribeState render operations and states for
 	// the visualization. Optional.

@@ -5,42 +5,49 @@ package porcupine
 // Which candidate order finds a linearization sooner varies by orders of
 // magnitude between histories, either way, and neither head can tell from
 // the inside that it is in a dead subtree. Equal shares would bound the cost
-// at twice the better order's, but on most histories one order is the
-// better one by far and the shape of the history says which: so one head,
-// the primary, gets eight times the other's share, and the other, still
-// running, bounds the cost of a wrong choice.
+// at twice the better order's; but on most histories one order is the
+// better one by far, so one head, the primary, gets eight times the other's
+// share, and the other, still running, bounds the cost of a wrong choice.
 //
-// The primary is the order the history's own returns follow (see
-// lifoness). Earliest call first suits histories whose operations complete
-// roughly in call order, as when every request takes about as long; latest
-// call first suits histories where some calls stay pending while later ones
-// come and go (requests that timed out, were retried or queued): the next
-// operation to take effect is then usually the one just called, and the
-// stragglers, tried first, lead into dead subtrees. On porcupine's
-// histories (jepsen etcd and a 50-client key-value store) the returns are
-// far from call order (0.63 to 0.84) and latest call first took 2x to 350x
-// fewer steps where the two differed much; on simulated histories with
-// even latencies (0.2 to 0.62) earliest call first mostly won, by up to
-// 14x, and latest call first by at most 2.3x.
+// First, earliest call first is the primary, for 32 steps per operation of
+// the partition: it is the reference checker's only order, it was the
+// better one on nearly all simulated histories (up to 14x on even
+// latencies, up to 94x where one request in eight was ten times slower and
+// took effect anywhere in its interval), and most of its searches end that
+// soon.
 //
-// Evidence overrides the shape: a head whose deepest linearized prefix is
-// far ahead of the primary's (by an eighth of the known operations) takes
-// over, as it has got past the point where the other is stuck.
+// Then the primary is the order the history's returns follow (see
+// lifoness): latest call first when some calls stay pending while later
+// ones come and go. On porcupine's histories (jepsen etcd, a 50-client
+// key-value store) the returns are far from call order (0.63 to 0.84), the
+// next operation to take effect was mostly the one just called, and latest
+// call first took 1.4x to 350x fewer steps where the two differed much.
+// The simulated slow requests above have such returns too, which is why
+// the head start comes first: with it they took 1.6x the reference's steps
+// rather than about 4x, and the 50-client histories 0.39x rather than
+// 0.32x.
+//
+// Evidence overrides both: a head whose longest linearized prefix is a
+// quarter of the known operations ahead of the primary's takes over, as it
+// has got past where the other is stuck (without this, a jepsen history
+// took 2.8x the reference's steps; with it, at most 1.1x).
+//
+// A wrong choice costs at most about nine times the better order's steps,
+// and far less in what was measured: at worst 2x the reference's steps on a
+// partition of porcupine's histories, 1.9x on a simulated history (and 9x
+// the better order's on jepsen histories of a few hundred steps, where
+// latest call first wins and the reference takes 40x more).
 const (
 	// turnSteps is the primary's share of a turn; a search polls once per
 	// turn. Turns are short so that a worker taking turns between
 	// partitions reaches a quick violation in any of them soon.
 	turnSteps = 256
 	// otherShare divides turnSteps for the other head: 8 rather than 4 took
-	// fewer steps on every group of histories measured when the primary was
-	// right, and the wrong choice cost at most 9x on histories of a few
-	// hundred steps.
+	// as many steps or fewer on every group of histories measured.
 	otherShare = 8
-	// evenSteps is how long both heads get equal shares at first: the
-	// searches that end that soon are the ones where a few steps of the
-	// wrong order cost the most, relatively (the jepsen histories whose
-	// linearization latest call first needs 100x more steps to find).
-	evenSteps = 256
+	// headStart is how many steps per operation earliest call first is
+	// the primary.
+	headStart = 32
 )
 
 // turn runs one turn of both heads and reports whether the search is over.
@@ -54,13 +61,9 @@ func (s *search) turn() bool {
 		s.classify()
 	}
 	p, o := s.primary()
-	budget := turnSteps
-	if s.explored < evenSteps {
-		budget = turnSteps / otherShare
-	}
 	// Exhausted configurations are only marked so once all their
 	// successors are, so either head running out proves Illegal.
-	if v := p.advance(budget); v != "" {
+	if v := p.advance(turnSteps); v != "" {
 		s.verdict, s.winner = v, p
 		return true
 	}
@@ -75,10 +78,10 @@ func (s *search) turn() bool {
 // other.
 func (s *search) primary() (*head, *head) {
 	p, o := s.heads[1], s.heads[0] // earliest call first, latest call first
-	if s.lifo >= 0.5 {
+	if s.lifo >= 0.5 && s.explored >= int64(headStart*len(s.ops)) {
 		p, o = o, p
 	}
-	if o.frontier() >= p.frontier()+max(4, s.nKnown/8) {
+	if o.frontier() >= p.frontier()+max(4, s.nKnown/4) {
 		p, o = o, p
 	}
 	return p, o
@@ -91,7 +94,11 @@ func (h *head) frontier() int { return max(h.maxDepth, len(h.stack)) }
 // each return, the rank of the returning operation among the pending calls
 // (0 for the earliest called, 1 for the latest), averaged over the returns
 // that had a choice. 0 is first in, first out; 0.5 is no order at all.
-// Unknown-outcome operations never return and stay pending to the end.
+// Unknown-outcome operations never return, so they say nothing of the
+// order of returns and are left out: counted as pending to the end, they
+// made every later return look latest-call-first, and with 5% of the
+// operations unknown latest call first took over searches that earliest
+// call first was finishing (up to 2.5x the steps).
 func lifoness(match, nodeOp, callNode []int32) float64 {
 	// A Fenwick tree over call nodes counts the pending calls before a
 	// node in O(log n).
@@ -112,7 +119,10 @@ func lifoness(match, nodeOp, callNode []int32) float64 {
 	pending := int32(0)
 	sum, returns := 0.0, 0
 	for node := 1; node < k; node++ {
-		if match[node] >= 0 {
+		if match[node] == 0 {
+			continue // an unknown-outcome call
+		}
+		if match[node] > 0 {
 			add(node, 1)
 			pending++
 			continue

@@ -58,10 +58,12 @@ func TestLifoness(t *testing.T) {
 	assert.Equal(t, 1.0, lifo([]Operation{op(0, 100), op(1, 11), op(12, 20), op(21, 30)}))
 	// Nested intervals: the latest call always returns first.
 	assert.Equal(t, 1.0, lifo([]Operation{op(0, 13), op(1, 12), op(2, 11), op(3, 10)}))
-	// An unknown outcome never returns: it is still pending at every return.
+	// An unknown outcome never returns: it does not count, either as
+	// pending or as returning.
 	unknown := op(0, 0)
 	unknown.Unknown = true
-	assert.Equal(t, 1.0, lifo([]Operation{unknown, op(1, 11), op(12, 20)}))
+	assert.Equal(t, 0.0, lifo([]Operation{unknown, op(1, 11), op(2, 12), op(3, 13)}), "staggered returns with an unknown outcome")
+	assert.Equal(t, 1.0, lifo([]Operation{unknown, op(1, 13), op(2, 12), op(3, 11)}), "nested intervals with an unknown outcome")
 	assert.Equal(t, 0.0, lifo(nil))
 }
 
@@ -74,14 +76,25 @@ func TestPrimaryHead(t *testing.T) {
 	s := newSearch(mustCompile(t, regModel()), &control{}, 0, fifo, false, true)
 	p, _ := s.primary()
 	assert.False(t, p.reverse, "returns in call order: earliest call first")
+	s.explored = headStart * 40
+	p, _ = s.primary()
+	assert.False(t, p.reverse, "returns in call order, after the head start")
+
 	s = newSearch(mustCompile(t, regModel()), &control{}, 0, lifo, false, true)
+	p, _ = s.primary()
+	assert.False(t, p.reverse, "earliest call first has a head start")
+	s.explored = headStart*40 - 1
+	p, _ = s.primary()
+	assert.False(t, p.reverse, "earliest call first has a head start")
+	s.explored++
 	p, o := s.primary()
 	assert.True(t, p.reverse, "the latest call returns first: latest call first")
-	// The other head has linearized an eighth of the operations more than
-	// the primary: it takes over.
-	p.maxDepth, o.maxDepth = 10, 10+40/8
+
+	// The other head has linearized a quarter of the operations more
+	// than the primary: it takes over.
+	p.maxDepth, o.maxDepth = 10, 10+40/4
 	p2, _ := s.primary()
-	assert.True(t, p2 == o, "a lead of an eighth takes over")
+	assert.True(t, p2 == o, "a lead of a quarter takes over")
 	o.maxDepth--
 	p2, _ = s.primary()
 	assert.True(t, p2 == p, "a smaller lead does not")

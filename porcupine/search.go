@@ -3,6 +3,7 @@ package porcupine
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"reflect"
 	"slices"
 )
@@ -23,6 +24,9 @@ type search struct {
 	in, out []any
 	unknown []bool
 	nKnown  int
+	// idleAt is, per unknown-outcome op, a state it was found to leave
+	// unchanged, -1 for none (see advance)
+	idleAt []int32
 
 	// node 0 is the list's sentinel, node k > 0 is entry k-1 of the
 	// time-sorted entries.
@@ -241,16 +245,9 @@ func (s *search) stepMemo(cur, op int32) (int32, bool) {
 	if !s.states.interns {
 		return s.step(cur, op)
 	}
-	if int(cur) < denseStates {
-		// Few states (a register): a direct-indexed table, no hashing.
-		row := len(s.in)
-		k := int(cur)*row + int(op)
-		if k >= len(s.dense) {
-			// rows as states appear: most partitions never fill 64
-			for len(s.dense) < (int(cur)+1)*row {
-				s.dense = append(s.dense, -2)
-			}
-		} else if next := s.dense[k]; next != -2 {
+	if s.dense != nil && int(cur) < denseStates {
+		k := int(cur)*len(s.in) + int(op)
+		if next := s.dense[k]; next != -2 {
 			return next, false
 		}
 		id, fresh := s.step(cur, op)
@@ -265,6 +262,9 @@ func (s *search) stepMemo(cur, op int32) (int32, bool) {
 	}
 	next, slot, found := tr.get(cur, op)
 	if found {
+		if tr.hits == denseAfter && s.dense == nil && s.states.count() <= denseStates {
+			s.startDense()
+		}
 		return next, false
 	}
 	id, fresh := s.step(cur, op)
@@ -274,6 +274,21 @@ func (s *search) stepMemo(cur, op int32) (int32, bool) {
 		tr.put(slot, cur, op, id)
 	}
 	return id, fresh
+}
+
+// denseAfter is how many memo hits a search with few states takes before
+// it gets the dense table: a register's search repeats (state, operation)
+// pairs from the start, while one whose states rarely repeat would fill
+// its rows for nothing.
+const denseAfter = 256
+
+// startDense allocates the table of transitions from the first
+// denseStates states.
+func (s *search) startDense() {
+	s.dense = make([]int32, denseStates*len(s.in))
+	for i := range s.dense {
+		s.dense[i] = -2
+	}
 }
 
 type searchOutcome struct {
@@ -290,14 +305,11 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 	s.in = make([]any, n)
 	s.out = make([]any, n)
 	s.unknown = make([]bool, n)
-	type entry struct {
-		t   int64
-		ret bool
-		op  int32
-	}
+	s.idleAt = make([]int32, n)
 	entries := make([]entry, 0, 2*n)
 	for i, o := range ops {
 		s.in[i], s.out[i], s.unknown[i] = o.Input, o.Output, o.Unknown
+		s.idleAt[i] = -1
 		entries = append(entries, entry{o.Call, false, int32(i)})
 		if !o.Unknown {
 			s.nKnown++
@@ -306,18 +318,7 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 	}
 	// Calls sort before returns at the same instant: intervals are closed,
 	// so an operation called when another returns overlaps it.
-	slices.SortFunc(entries, func(a, b entry) int {
-		if c := cmp.Compare(a.t, b.t); c != 0 {
-			return c
-		}
-		if a.ret != b.ret {
-			if a.ret {
-				return 1
-			}
-			return -1
-		}
-		return cmp.Compare(a.op, b.op)
-	})
+	sortEntries(entries)
 	k := len(entries) + 1
 	s.nodeOp = make([]int32, k)
 	s.match = make([]int32, k)
@@ -353,7 +354,7 @@ func newSearch(m *compiledModel, ctl *control, part int, ops []Operation, verbos
 	s.lifo = lifoness(s.match, s.nodeOp, s.callNode)
 	s.keys = zobristKeys(n)
 	s.states = newStateTable(m, intern)
-	s.cache = newCache(n, (n+63)/64, s.states)
+	s.cache = newCache(n, (n+63)/64, s.states, s.keys)
 	s.trans = newTransitions(s.states.interns)
 	s.heads = []*head{newHead(s, true, n, k), newHead(s, false, n, k)}
 	if verbose {
@@ -432,7 +433,7 @@ func (s *search) start() {
 // only in long ones. Leaving out candidates is sound from any
 // configuration on, so the classes can come in mid-search. A variable for
 // the tests.
-var classAfter int64 = 1 << 10
+var classAfter int64 = 1 << 12
 
 // classify sorts the operations into classes and, once the search has
 // started, brings the heads' stacks in line with them: a head backs out of
@@ -571,9 +572,21 @@ func (h *head) advance(budget int) CheckResult {
 				continue
 			}
 			op := s.nodeOp[node]
+			if s.idleAt[op] == cur {
+				// An unknown-outcome op that left this state unchanged
+				// before does so again: a read whose outcome was never
+				// seen stays a candidate at every level after its call,
+				// and stepping it at each one cost up to twice the steps
+				// of the reference, which takes it once and keeps it.
+				i++
+				continue
+			}
 			s.explored++
 			s.states.call.op = op
 			id, fresh := s.stepMemo(cur, op)
+			if id == cur && s.unknown[op] && s.states.interns {
+				s.idleAt[op] = cur
+			}
 			if id >= 0 && s.unknown[op] && (id == cur || !fresh && s.cache.containsDone(&h.bits, id)) {
 				// An unknown-outcome op may also never take effect, so
 				// whatever can follow (S+op, s) can follow (S, s) as well:
@@ -679,4 +692,63 @@ func (s *search) release() {
 	s.reported = 0
 	s.cache = nil
 	s.states = nil
+}
+
+// entry is a call or a return of operation op at time t.
+type entry struct {
+	t   int64
+	ret bool
+	op  int32
+}
+
+// sortEntries sorts a partition's calls and returns, given in operation
+// order, by time, calls before returns at the same instant, then by
+// operation. Where the times span few enough bits, each entry packs into
+// one integer sorted by the standard library's integer sort: calling a
+// comparison function cost a tenth of checking a kvraft-shaped history.
+func sortEntries(es []entry) {
+	if len(es) < 2 {
+		return
+	}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, e := range es {
+		lo, hi = min(lo, e.t), max(hi, e.t)
+	}
+	opBits := bits.Len(uint(len(es)))
+	if span := uint64(hi) - uint64(lo); bits.Len64(span)+1+opBits <= 64 {
+		// The low bits hold the entry's index, which follows the
+		// operations' order among entries of one time and kind.
+		keys := make([]uint64, len(es))
+		for i, e := range es {
+			k := (uint64(e.t)-uint64(lo))<<1 | b2u(e.ret)
+			keys[i] = k<<opBits | uint64(i)
+		}
+		slices.Sort(keys)
+		sorted := make([]entry, len(es))
+		mask := uint64(1)<<opBits - 1
+		for i, k := range keys {
+			sorted[i] = es[k&mask]
+		}
+		copy(es, sorted)
+		return
+	}
+	slices.SortFunc(es, func(a, b entry) int {
+		if c := cmp.Compare(a.t, b.t); c != 0 {
+			return c
+		}
+		if a.ret != b.ret {
+			if a.ret {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(a.op, b.op)
+	})
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -26,6 +26,10 @@ type stateTable struct {
 	// without a hash
 	interns bool
 	hashes  bool
+	// derived: the hash is structuralHash, standing in for a Hash the
+	// model lacks, and is watched for consistency with its Equal
+	derived bool
+	keyGen  int // bumped when states stop being hashed: cache keys change
 	lookups int // interning probes, and those that found the state
 	hits    int
 	// call is what the search is calling in the model, for the report of
@@ -56,14 +60,19 @@ func (t *stateTable) at(id int32) *stateEntry {
 // get returns the state with handle id.
 func (t *stateTable) get(id int32) any { return t.at(id).s }
 
-// hashOf returns the (mixed) hash of the state with handle id; 0 when the
-// model has none.
-func (t *stateTable) hashOf(id int32) uint64 { return t.at(id).h }
+// hashOf returns the (mixed) hash of the state with handle id; 0 when
+// states are not hashed.
+func (t *stateTable) hashOf(id int32) uint64 {
+	if !t.hashes {
+		return 0
+	}
+	return t.at(id).h
+}
 
 func (t *stateTable) count() int { return t.n }
 
 func newStateTable(m *compiledModel, intern bool) *stateTable {
-	t := &stateTable{m: m, hashes: m.hash != nil, call: modelCall{op: -1}}
+	t := &stateTable{m: m, hashes: m.hash != nil, derived: m.derived, call: modelCall{op: -1}}
 	t.interns = intern && t.hashes
 	if t.interns {
 		t.slots = make([]int32, 64)
@@ -85,7 +94,9 @@ func (t *stateTable) intern(s any) (int32, bool) {
 		t.call.fn = inChecker
 	}
 	if !t.interns {
-		return t.add(s, h), true
+		id := t.add(s, h)
+		t.checkDerived(id)
+		return id, true
 	}
 	t.lookups++
 	i := h & t.mask
@@ -102,16 +113,51 @@ func (t *stateTable) intern(s any) (int32, bool) {
 	}
 	id := t.add(s, h)
 	t.slots[i] = id
+	if t.checkDerived(id) {
+		return id, true
+	}
 	if t.n == internJudgeAfter && t.hits*16 < t.lookups {
-		t.interns = false
-		t.bytes -= int64(len(t.slots)) * 4
-		t.slots = nil
+		t.stopInterning()
 		return id, true
 	}
 	if uint64(t.n)*4 > (t.mask+1)*3 {
 		t.grow()
 	}
 	return id, true
+}
+
+// checkDerived looks, when the hash is derived, for a state equal to the
+// new one id under the model's Equal but with another hash: that Equal is
+// coarser than the states' content, and the hash would keep the memo from
+// ever matching such states. Then states stop being hashed (and interned),
+// and the cache compares each state reached with a set against the new
+// one, as the reference does. Only handles at powers of two are checked
+// against all older ones: two Equal calls per state in all, and a model
+// whose Equal often disagrees with the hash shows it early. It reports
+// whether hashing stopped.
+func (t *stateTable) checkDerived(id int32) bool {
+	if !t.derived || !t.hashes || id&(id-1) != 0 {
+		return false
+	}
+	e := t.at(id)
+	for old := range id {
+		if o := t.at(old); o.h != e.h && t.equal(o.s, e.s) {
+			t.hashes, t.derived = false, false
+			t.stopInterning()
+			t.keyGen++
+			return true
+		}
+	}
+	return false
+}
+
+// stopInterning hands out fresh handles from now on.
+func (t *stateTable) stopInterning() {
+	if t.interns {
+		t.interns = false
+		t.bytes -= int64(len(t.slots)) * 4
+		t.slots = nil
+	}
 }
 
 // equal is the model's Equal, noted as being called.

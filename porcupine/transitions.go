@@ -23,7 +23,7 @@ const (
 	// an early look: next to no hits by then (states that never repeat, as
 	// in an append-only log) will not pay for growing the table to the
 	// first judgement
-	transEarlyLook = 1 << 10
+	transEarlyLook = 1 << 8
 )
 
 func newTransitions(enabled bool) *transitions {
