@@ -138,14 +138,24 @@ func (cfg *config) leave(gis ...int) {
 	cfg.reconfigure(fmt.Sprintf("leave %v", gids), func() { cfg.mck.Leave(gids) })
 }
 
-// reconfigure makes a controller call, annotated in the timeline, and
-// notes the configurations that may exist from its start on.
+// reconfigure makes a controller call (a Join or a Leave), annotated in the
+// timeline, and notes the configurations that may exist from its start on.
+// Every Join and Leave makes a new configuration, so the latest one's
+// number must have grown by the time the call returns: without that check
+// a controller that ignores its calls would leave every shard on gid 0 and
+// the tests that follow the shards would check nothing.
 func (cfg *config) reconfigure(what string, call func()) {
 	cfg.w.T().Helper()
+	before := cfg.latestConfig()
 	cfg.w.Action("controller: %s", what)
 	start := time.Now()
 	cfg.within(what, call)
 	latest := cfg.latestConfig()
+	if latest.Num <= before.Num {
+		cfg.w.Fatalf("controller: %s returned, but the latest configuration is still number %d: "+
+			"a Join or Leave must make a new configuration before the clerk's call returns (lab 5A's shardctrler)",
+			what, latest.Num)
+	}
 	cfg.owners.configsBy(start, latest.Num)
 	cfg.w.Action("controller: %s done: config %d, shards %v", what, latest.Num, latest.Shards)
 }
