@@ -90,6 +90,14 @@ func leakCause(gs []goroutine) string {
 	}
 	for _, g := range gs {
 		switch {
+		case g.Labels[labelServer] == "" && g.Labels[labelHelper] != "":
+			// A client operation the test started: Kill cannot end it, and
+			// the advice about servers' loops would send the student to
+			// the wrong code.
+			say("helper", "Usual cause: a call the test started (a clerk's operation, say) never returned, "+
+				"so the failure to look at is the one that says which operation did not complete. "+
+				"Fix what kept it from completing (a clerk that keeps asking the wrong servers or an outdated configuration, "+
+				"servers that never answer, a lock never released), not Kill.")
 		case strings.HasPrefix(g.Status, "sync.Cond.Wait"):
 			say("cond", "Usual cause: a goroutine (an applier, say) waits on a sync.Cond that nobody signals after Kill. "+
 				"Fix: in Kill, after setting the killed flag, call Broadcast on the Cond (holding its lock), "+

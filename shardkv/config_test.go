@@ -16,8 +16,10 @@ package shardkv
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -126,7 +128,8 @@ func (cfg *config) join(gis ...int) {
 		servers[gidOf(gi)] = cfg.groups[gi].ServerNames()
 		gids = append(gids, gidOf(gi))
 	}
-	cfg.reconfigure(fmt.Sprintf("join %v", gids), func() { cfg.mck.Join(servers) })
+	latest := cfg.reconfigure(fmt.Sprintf("join %v", gids), func() { cfg.mck.Join(servers) })
+	cfg.checkJoinedLeft(latest, gids, nil)
 }
 
 // leave removes groups gis in one Leave, as the classic leavem.
@@ -135,29 +138,53 @@ func (cfg *config) leave(gis ...int) {
 	for _, gi := range gis {
 		gids = append(gids, gidOf(gi))
 	}
-	cfg.reconfigure(fmt.Sprintf("leave %v", gids), func() { cfg.mck.Leave(gids) })
+	latest := cfg.reconfigure(fmt.Sprintf("leave %v", gids), func() { cfg.mck.Leave(gids) })
+	cfg.checkJoinedLeft(latest, nil, gids)
 }
 
-// reconfigure makes a controller call (a Join or a Leave), annotated in the
-// timeline, and notes the configurations that may exist from its start on.
-// Every Join and Leave makes a new configuration, so the latest one's
-// number must have grown by the time the call returns: without that check
-// a controller that ignores its calls would leave every shard on gid 0 and
-// the tests that follow the shards would check nothing.
-func (cfg *config) reconfigure(what string, call func()) {
+// reconfigure makes a controller call, annotated in the timeline, and
+// notes the configurations that may exist from its start on; it returns
+// the latest configuration once the call is done.
+func (cfg *config) reconfigure(what string, call func()) shardctrler.Config {
 	cfg.w.T().Helper()
-	before := cfg.latestConfig()
 	cfg.w.Action("controller: %s", what)
 	start := time.Now()
 	cfg.within(what, call)
 	latest := cfg.latestConfig()
-	if latest.Num <= before.Num {
-		cfg.w.Fatalf("controller: %s returned, but the latest configuration is still number %d: "+
-			"a Join or Leave must make a new configuration before the clerk's call returns (lab 5A's shardctrler)",
-			what, latest.Num)
-	}
 	cfg.owners.configsBy(start, latest.Num)
 	cfg.w.Action("controller: %s done: config %d, shards %v", what, latest.Num, latest.Shards)
+	return latest
+}
+
+// checkJoinedLeft fails the test unless latest, the configuration after a
+// Join or Leave, has
+// every group of joined, each with a shard (the tests never have more
+// groups than shards), and none of left. Without it a controller that
+// ignores Join leaves some tests nothing to check: a test that looks at
+// the shards a group was given would find none and pass.
+func (cfg *config) checkJoinedLeft(latest shardctrler.Config, joined, left []int) {
+	cfg.w.T().Helper()
+	owns := func(gid int) int {
+		n := 0
+		for _, g := range latest.Shards {
+			if g == gid {
+				n++
+			}
+		}
+		return n
+	}
+	for _, gid := range joined {
+		if _, ok := latest.Groups[gid]; !ok || owns(gid) == 0 {
+			cfg.w.Fatalf("controller: after group %d joined, the latest configuration (%d: shards %v, groups %v) does not give it a shard; these tests need a working shard controller (go test ./shardctrler)",
+				gid, latest.Num, latest.Shards, slices.Sorted(maps.Keys(latest.Groups)))
+		}
+	}
+	for _, gid := range left {
+		if _, ok := latest.Groups[gid]; ok || owns(gid) > 0 {
+			cfg.w.Fatalf("controller: after group %d left, the latest configuration (%d: shards %v, groups %v) still has it; these tests need a working shard controller (go test ./shardctrler)",
+				gid, latest.Num, latest.Shards, slices.Sorted(maps.Keys(latest.Groups)))
+		}
+	}
 }
 
 // latestConfig asks the controllers for the latest configuration.

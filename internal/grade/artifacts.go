@@ -27,6 +27,12 @@ func (o *Options) keepArtifacts(dir, dest string, j job, r RunResult) (string, [
 		fmt.Fprintf(o.Log, "grade: cannot keep the files of %s run %d: %v\n", j.test.Name, j.run, err)
 		return "", nil
 	}
+	// The run's files name each other by the temporary folder they were
+	// written in, which is deleted: the timeline's pointer to the
+	// linearizability page would lead nowhere.
+	if abs, err := filepath.Abs(dest); err == nil {
+		rewritePaths(dest, dir, abs)
+	}
 	readme := fmt.Sprintf(`%s (lab %s, part %s), run %d of %d: %s
 seed %d
 
@@ -53,6 +59,22 @@ Files:
 	})
 	sort.Strings(files)
 	return dest, files
+}
+
+// rewritePaths replaces old with new in the text files (timelines and
+// output) under dest.
+func rewritePaths(dest, old, new string) {
+	filepath.WalkDir(dest, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || (filepath.Ext(p) != ".log" && filepath.Ext(p) != ".txt") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(b), old) {
+			return nil
+		}
+		os.WriteFile(p, []byte(strings.ReplaceAll(string(b), old, new)), 0o644)
+		return nil
+	})
 }
 
 // artifactFolder is where a failed run's folder is kept.

@@ -115,6 +115,13 @@ func TestGradeIsolatesEveryRun(t *testing.T) {
 		tl, err := os.ReadFile(filepath.Join(run.Artifacts, timeline))
 		require.NoError(t, err)
 		assert.Contains(t, string(tl), "the value went wrong here", "the timeline the run wrote is kept")
+		abs, err := filepath.Abs(run.Artifacts)
+		require.NoError(t, err)
+		picture := filepath.Join(abs, "TestFail1A-seed"+itoa(run.Seed)+"-linearizability.html")
+		assert.Contains(t, string(tl), "open "+picture, "the kept timeline names its files where they were kept, not in the run's deleted folder")
+		stdout, err := os.ReadFile(filepath.Join(run.Artifacts, "stdout.txt"))
+		require.NoError(t, err)
+		assert.Contains(t, string(stdout), "open "+picture, "so does the kept output")
 
 		crash := byName(t, res, "TestGoroutinePanic1A").Runs[0]
 		assert.Contains(t, crash.Message, "student goroutine panics")

@@ -60,6 +60,64 @@ func TestDefaultRubricNamesRealTests(t *testing.T) {
 	assert.Equal(t, []string{"raft", "kvraft", "shardctrler", "shardkv"}, names)
 }
 
+// ungradedByDesign lists, per lab, the tests the built-in rubric leaves
+// out on purpose, each with the reason. A test a suite gains lands in
+// neither the rubric nor this list by accident only until this test runs.
+var ungradedByDesign = map[string]map[string]string{
+	"raft": {
+		"TestClassicPersisterContract":        "checks the kit's Persister, not the student's code",
+		"TestClassicConfigCalls":              "checks the harness's classic calls, not the student's code",
+		"TestReadIndexOnLeaderAndFollowers":   "optional ReadIndex extension",
+		"TestReadIndexBatchesConcurrentReads": "optional ReadIndex extension",
+		"TestReadIndexPartitionedLeader":      "optional ReadIndex extension",
+		// Scripted late-message scenarios added after the rubric; not
+		// graded until their points are decided.
+		"TestStaleTermAppendReply3C":      "scripted scenario, points not decided",
+		"TestSnapshotKeepsAckedEntries3D": "scripted scenario, points not decided",
+		"TestSnapshotOlderThanApplied3D":  "scripted scenario, points not decided",
+	},
+	"kvraft": {
+		"TestReadIndexGetAppendsNoLogEntry":          "optional ReadIndex extension",
+		"TestFollowerReadsAreCaught":                 "checks the suite against a flawed server",
+		"TestMissingDuplicateDetectionIsCaught":      "checks the suite against a flawed server",
+		"TestHelperGenericOnFollowerReads":           "subprocess helper of a suite check",
+		"TestHelperGenericWithoutDuplicateDetection": "subprocess helper of a suite check",
+		"TestFlawedServersFailTheSuite":              "checks the suite against flawed servers",
+	},
+	"shardctrler": {
+		"TestHelperMapOrderRebalance":      "subprocess helper of a suite check",
+		"TestHelperRoundRobinRebalance":    "subprocess helper of a suite check",
+		"TestFlawedRebalanceFailsTheSuite": "checks the suite against flawed rebalances",
+		"TestOutputOfStopsAtTheNextTest":   "checks a helper of the suite",
+	},
+	"shardkv": {
+		"TestFlawedServersFailTheSuite": "checks the suite against flawed servers",
+		"TestOwnershipCheck":            "checks the suite's ownership check on made-up histories",
+	},
+}
+
+// Every test of a lab the kit has is graded or left out on purpose: a
+// student test a suite gains is otherwise silently worth nothing.
+func TestDefaultRubricGradesEveryStudentTest(t *testing.T) {
+	for _, lab := range DefaultRubric().Labs {
+		dir := filepath.Join("..", "..", filepath.FromSlash(lab.Package))
+		if _, err := os.Stat(dir); err != nil {
+			continue
+		}
+		graded := map[string]bool{}
+		for _, p := range lab.Parts {
+			for _, tt := range p.Tests {
+				graded[tt.Name] = true
+			}
+		}
+		for name := range topLevelTests(t, dir) {
+			_, skipped := ungradedByDesign[lab.Name][name]
+			assert.False(t, graded[name] && skipped, "%s: %s is in the rubric and in ungradedByDesign; remove it from one", lab.Name, name)
+			assert.True(t, graded[name] || skipped, "%s: %s is neither in internal/grade/rubric.yaml nor in ungradedByDesign: give it points in a part, or list it with the reason it is not graded", lab.Name, name)
+		}
+	}
+}
+
 func TestRubricSelection(t *testing.T) {
 	r := DefaultRubric()
 	parts := func(sel Selection) []string {

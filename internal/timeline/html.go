@@ -90,8 +90,17 @@ func WriteHTML(w io.Writer, tl *File, opts HTMLOptions) error {
 	if len(opts.Filter.Servers) > 0 {
 		d.Lanes = opts.Filter.Servers
 	}
-	if d.Failures == nil {
-		d.Failures = []string{}
+	// The page iterates over every list: a nil slice would reach it as
+	// null and stop it drawing (a run without crashes or partitions has
+	// no bands).
+	d.Events, d.Bands, d.Topics = []jsEvent{}, []jsBand{}, []string{}
+	for _, l := range []*[]string{&d.Failures, &d.Stacks, &d.Lanes} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if d.Final == nil {
+		d.Final = []Final{}
 	}
 	seen := map[string]bool{}
 	for i := range tl.Events {

@@ -3,6 +3,7 @@ package timeline
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -117,7 +118,7 @@ func Render(w io.Writer, tl *File, opts RenderOptions) error {
 		if i > 0 {
 			head += " "
 		}
-		head += pad("server "+l, laneW)
+		head += pad(laneLabel(l, laneW), laneW)
 	}
 	fmt.Fprintln(w, bold.Render(strings.TrimRight(head, " ")))
 
@@ -237,4 +238,18 @@ func pad(s string, width int) string {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// laneLabel is a column's head: "server 2" for the Raft labs' numbered
+// servers, the name itself for named ones (server-100-0, ctrler-1), which
+// loses its "server-" prefix rather than its group and index when the
+// column is too narrow for it.
+func laneLabel(lane string, width int) string {
+	if _, err := strconv.Atoi(lane); err == nil {
+		return "server " + lane
+	}
+	if len(lane) > width {
+		return strings.TrimPrefix(lane, "server-")
+	}
+	return lane
 }

@@ -223,3 +223,26 @@ func TestListSummarizesAFolder(t *testing.T) {
 		Headline: "panic: runtime error: index out of range [5] with length 3"}, list[0])
 	assert.Equal(t, "the sample fails here on purpose, after a partition, a crash and a heal", list[1].Headline)
 }
+
+// Named servers head their columns by name, and a narrow column keeps a
+// shardkv server's group and index rather than its "server-" prefix.
+func TestLaneLabelKeepsWhatTellsServersApart(t *testing.T) {
+	assert.Equal(t, "server 2", laneLabel("2", 11), "the Raft labs' numbered servers")
+	assert.Equal(t, "ctrler-1", laneLabel("ctrler-1", 11))
+	assert.Equal(t, "server-100-0", laneLabel("server-100-0", 12), "the whole name where it fits")
+	assert.Equal(t, "100-0", laneLabel("server-100-0", 11), "group and index where it does not")
+}
+
+// A run without crashes, partitions or cuts has no bands; the page gets
+// empty lists, never null, which stopped it drawing anything past the
+// lanes' names.
+func TestHTMLDataHasNoNullLists(t *testing.T) {
+	tl := &File{Test: "TestQuiet", Result: "PASS", Seed: "1", Servers: []string{"ctrler-0", "server-100-0"}}
+	require.Empty(t, tl.Bands())
+	var b bytes.Buffer
+	require.NoError(t, WriteHTML(&b, tl, HTMLOptions{}))
+	for _, list := range []string{"bands", "events", "topics", "final", "stacks", "failures", "lanes"} {
+		assert.NotContains(t, b.String(), `"`+list+`":null`, "the page iterates over %s", list)
+	}
+	assert.Contains(t, b.String(), `"bands":[]`)
+}

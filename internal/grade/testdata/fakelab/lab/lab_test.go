@@ -31,8 +31,9 @@ func timeline(t *testing.T, text string) {
 func TestPass1A(t *testing.T) {}
 
 func TestFail1A(t *testing.T) {
-	timeline(t, fmt.Sprintf("seed %d\nthe value went wrong here\n", *seed))
-	t.Errorf("agreement: got 1, want 2 (seed %d)", *seed)
+	picture := filepath.Join(*logdir, fmt.Sprintf("%s-seed%d-linearizability.html", t.Name(), *seed))
+	timeline(t, fmt.Sprintf("seed %d\nthe value went wrong here\nopen %s\n", *seed, picture))
+	t.Errorf("agreement: got 1, want 2 (seed %d); open %s", *seed, picture)
 }
 
 // A goroutine the code under test started panics: the process dies with no
