@@ -70,11 +70,6 @@ var ungradedByDesign = map[string]map[string]string{
 		"TestReadIndexOnLeaderAndFollowers":   "optional ReadIndex extension",
 		"TestReadIndexBatchesConcurrentReads": "optional ReadIndex extension",
 		"TestReadIndexPartitionedLeader":      "optional ReadIndex extension",
-		// Scripted late-message scenarios added after the rubric; not
-		// graded until their points are decided.
-		"TestStaleTermAppendReply3C":      "scripted scenario, points not decided",
-		"TestSnapshotKeepsAckedEntries3D": "scripted scenario, points not decided",
-		"TestSnapshotOlderThanApplied3D":  "scripted scenario, points not decided",
 	},
 	"kvraft": {
 		"TestReadIndexGetAppendsNoLogEntry":          "optional ReadIndex extension",
