@@ -58,7 +58,7 @@ func (p *lineProgress) End() {}
 // sd time) in place on a terminal of the given size function, and prints
 // each run that fails above it.
 func LiveProgress(w io.Writer, size func() (width, height int)) Progress {
-	return &liveProgress{w: w, s: newStyles(w), size: size, running: map[*TestResult]int{}}
+	return &liveProgress{w: w, s: newStyles(w), size: size, running: map[*TestResult]int{}, every: 250 * time.Millisecond}
 }
 
 type liveProgress struct {
@@ -74,6 +74,7 @@ type liveProgress struct {
 	done    int
 	failed  int
 	start   time.Time
+	every   time.Duration // how often the table is redrawn between runs' events
 	stop    chan struct{}
 	wg      sync.WaitGroup
 }
@@ -95,7 +96,7 @@ func (p *liveProgress) Begin(tests []*TestResult, runs int) {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		tick := time.NewTicker(250 * time.Millisecond)
+		tick := time.NewTicker(p.every)
 		defer tick.Stop()
 		for {
 			select {
