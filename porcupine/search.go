@@ -689,6 +689,7 @@ func (s *search) bytes() int64 {
 func (s *search) release() {
 	s.ctl.addMem(-s.reported)
 	s.reported = 0
+	s.cache.free()
 	s.cache = nil
 	s.states = nil
 }
