@@ -20,12 +20,9 @@ type transitions struct {
 const (
 	transMaxEntries = 1 << 22
 	transProbeAfter = 1 << 12 // entries between judgements of the hit rate
-	// an early look, by the same measure as the judgements: fewer hits
-	// than half the misses by then (states that rarely repeat, as in an
-	// append-only log) will not pay for growing the table to the first
-	// judgement. On kvraft-shaped histories a hit per three misses was
-	// not worth it: their searches took 3% less CPU time without the
-	// memo, and the one-key and unknown-outcome classes no more.
+	// an early look: next to no hits by then (states that never repeat, as
+	// in an append-only log) will not pay for growing the table to the
+	// first judgement
 	transEarlyLook = 1 << 8
 )
 
@@ -65,7 +62,7 @@ func (t *transitions) put(slot uint64, state, op, next int32) {
 	t.keys[slot] = transKey(state, op)
 	t.vals[slot] = next
 	t.n++
-	if t.n&(transProbeAfter-1) == 0 && t.hits < t.lookups/2 || t.n == transEarlyLook && t.hits < t.lookups/2 || t.n >= transMaxEntries {
+	if t.n&(transProbeAfter-1) == 0 && t.hits < t.lookups/2 || t.n == transEarlyLook && t.hits < t.lookups/16 || t.n >= transMaxEntries {
 		// Mostly misses, or large: not worth its memory any more.
 		t.stop()
 		return
