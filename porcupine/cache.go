@@ -1,6 +1,9 @@
 package porcupine
 
-import "math/bits"
+import (
+	"math/bits"
+	"sync"
+)
 
 // cache is the memo of search configurations already explored: pairs of
 // (linearized set, model state). A Go map keyed by slices would need a copy
@@ -109,7 +112,7 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) (int32, int) {
 	}
 	e := c.n
 	if e>>c.shift == len(c.chunks) {
-		c.chunks = append(c.chunks, make([]uint64, 1<<c.shift*c.stride))
+		c.chunks = append(c.chunks, newChunk(1<<c.shift*c.stride))
 	}
 	dst := c.entry(e)
 	for j, w := range b.words {
@@ -132,6 +135,34 @@ func (c *cache) insert(b *bitset, state int32, fresh bool) (int32, int) {
 		c.grow()
 	}
 	return int32(e), added
+}
+
+// chunks holds the entry chunks of finished searches for the next ones:
+// a new chunk is cleared by the runtime, and on kvraft-shaped histories
+// (sixty partitions of 300 operations, each search in a 98 KB first chunk)
+// clearing and collecting them took a tenth of the check. Nothing of an
+// entry is read before insert has written all of it, so a reused chunk
+// needs no clearing.
+var chunks sync.Pool
+
+func newChunk(size int) []uint64 {
+	if p, ok := chunks.Get().(*[]uint64); ok {
+		if cap(*p) >= size {
+			return (*p)[:size]
+		}
+		chunks.Put(p)
+	}
+	return make([]uint64, size)
+}
+
+// free hands the cache's chunks over to later searches; the cache must
+// not be used after.
+func (c *cache) free() {
+	for i, ch := range c.chunks {
+		chunks.Put(&ch)
+		c.chunks[i] = nil
+	}
+	c.chunks = nil
 }
 
 // find returns the entry of state in the chain from head, or -1.

@@ -86,12 +86,13 @@
 // taking turns over one memo, one trying the latest-called candidate first,
 // the other the earliest: which order finds a linearization sooner varies by
 // orders of magnitude between histories, and a configuration exhausted by
-// either is pruned for both. Eight ninths of the steps go to earliest call
-// first, the reference's order, for the first 32 steps per operation, then
-// to the order the history's returns follow (latest call first when some
-// calls stay pending while later ones come and go); a head that has
-// linearized a quarter of the operations more than the other gets them at
-// any time.
+// either is pruned for both. Earliest call first, the reference's order,
+// runs alone for the first 4 steps per operation (most searches of long
+// histories end by then), then gets eight ninths of the steps up to 32
+// steps per operation, after which they go to the order the history's
+// returns follow (latest call first when some calls stay pending while
+// later ones come and go); a head that has linearized a quarter of the
+// operations more than the other gets them at any time.
 //
 // The memo of visited configurations is an open-addressing table keyed by
 // an incremental (Zobrist) hash of the linearized set combined with the

@@ -4,7 +4,7 @@
 // repository root (`go test ./...` there does not enter this directory).
 module raftlab/porcupine/internal/reftest
 
-go 1.25
+go 1.26.0
 
 replace raftlab => ../../..
 
