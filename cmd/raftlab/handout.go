@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"raftlab/internal/grade"
 	"raftlab/internal/handout"
 )
 
@@ -36,7 +37,7 @@ no hang, no crash.`,
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprint(w, rep)
-			opts := handout.VerifyOptions{Limit: limit}
+			opts := handout.VerifyOptions{Limit: limit, Graded: grade.DefaultRubric().Grades}
 			if runTest {
 				opts.Tests = handout.RunTests
 			}

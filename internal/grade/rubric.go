@@ -55,6 +55,23 @@ type RubricTest struct {
 	Points float64
 }
 
+// Grades reports whether the rubric gives points for test of lab.
+func (r *Rubric) Grades(lab, test string) bool {
+	for _, l := range r.Labs {
+		if l.Name != lab {
+			continue
+		}
+		for _, p := range l.Parts {
+			for _, t := range p.Tests {
+				if t.Name == test {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // LoadRubric reads a rubric file.
 func LoadRubric(file string) (*Rubric, error) {
 	data, err := os.ReadFile(file)

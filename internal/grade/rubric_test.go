@@ -188,3 +188,12 @@ func TestRunSeedsAreReproducibleAndDistinct(t *testing.T) {
 		}
 	}
 }
+
+func TestRubricGradesNamesItsTestsOnly(t *testing.T) {
+	r := DefaultRubric()
+	assert.True(t, r.Grades("raft", "TestInitialElection3A"), "a 3A test is graded")
+	assert.True(t, r.Grades("shardkv", "TestChallenge1Delete"), "a challenge test is graded")
+	assert.False(t, r.Grades("raft", "TestChallenge1Delete"), "a test is graded in its own lab only")
+	assert.False(t, r.Grades("raft", "TestReadIndexPartitionedLeader"), "an optional test is not graded")
+	assert.False(t, r.Grades("nolab", "TestInitialElection3A"), "no lab, no points")
+}

@@ -37,8 +37,12 @@ type VerifyOptions struct {
 	// it a hang (default 5 minutes).
 	Limit time.Duration
 	// Env is added to the tests' environment (e.g. RAFTLAB_REPLAY_CHECK=0).
-	Env   []string
-	GoCmd string
+	Env []string
+	// Graded, when set, says whether a test earns points (the grader's
+	// rubric): one that passes on a skeleton, which does nothing, would
+	// give its points away, so Verify reports it.
+	Graded func(lab, test string) bool
+	GoCmd  string
 }
 
 // Verification is what Verify found.
@@ -108,6 +112,13 @@ func Verify(ctx context.Context, dir string, opts VerifyOptions) (*Verification,
 			errs = append(errs, fmt.Errorf("%s: %d panic lines in the tests' output on the skeleton", lab, run.Panics))
 		case len(run.Failed) == 0:
 			errs = append(errs, fmt.Errorf("%s: no test failed on the skeleton", lab))
+		}
+		if opts.Graded != nil {
+			for _, test := range run.Passed {
+				if opts.Graded(lab, test) {
+					errs = append(errs, fmt.Errorf("%s: %s passes on the skeleton, which does nothing, so its points come for free: make the test check that the work it grades was done", lab, test))
+				}
+			}
 		}
 	}
 	return v, errors.Join(errs...)
