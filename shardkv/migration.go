@@ -186,22 +186,34 @@ func (kv *ShardKV) applyConfigLocked(cc ConfigChange) {
 // pullShards pulls every shard in state Pulling from its previous owner,
 // one goroutine per owner.
 func (kv *ShardKV) pullShards() {
+	kv.askPreviousOwners(Pulling, "pull", func(num int, shards []int, end *labrpc.ClientEnd) bool {
+		var reply PullReply
+		if !end.Call("ShardKV.PullShards", &PullArgs{ConfigNum: num, Shards: shards}, &reply) || reply.Err != OK {
+			return false
+		}
+		kv.rf.Start(InstallShards{ConfigNum: num, Shards: reply.Shards})
+		return true
+	})
+}
+
+// askPreviousOwners groups the shards in state want by the group that
+// owned them in the previous configuration and, on one goroutine per such
+// group, calls ask with each of its servers in turn until one call
+// succeeds; it returns once every group has been asked.
+func (kv *ShardKV) askPreviousOwners(want shardState, purpose string, ask func(num int, shards []int, end *labrpc.ClientEnd) bool) {
 	kv.mu.Lock()
-	num, sources := kv.cur.Num, shardsBySource(&kv.shards, Pulling, kv.prev)
+	num, sources := kv.cur.Num, shardsBySource(&kv.shards, want, kv.prev)
 	kv.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, src := range sources {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			args := PullArgs{ConfigNum: num, Shards: src.shards}
 			for _, name := range src.servers {
 				if kv.dead.Load() {
 					return
 				}
-				var reply PullReply
-				if kv.end("pull", name).Call("ShardKV.PullShards", &args, &reply) && reply.Err == OK {
-					kv.rf.Start(InstallShards{ConfigNum: num, Shards: reply.Shards})
+				if ask(num, src.shards, kv.end(purpose, name)) {
 					return
 				}
 			}
@@ -258,28 +270,14 @@ func (kv *ShardKV) applyInstallLocked(in InstallShards) {
 // collectShards tells the previous owner of every shard in state
 // Collecting that it may delete its copy, and records its answer.
 func (kv *ShardKV) collectShards() {
-	kv.mu.Lock()
-	num, sources := kv.cur.Num, shardsBySource(&kv.shards, Collecting, kv.prev)
-	kv.mu.Unlock()
-	var wg sync.WaitGroup
-	for _, src := range sources {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			args := DeleteArgs{ConfigNum: num, Shards: src.shards}
-			for _, name := range src.servers {
-				if kv.dead.Load() {
-					return
-				}
-				var reply DeleteReply
-				if kv.end("delete", name).Call("ShardKV.DeleteShards", &args, &reply) && reply.Err == OK {
-					kv.rf.Start(CollectDone{ConfigNum: num, Shards: src.shards})
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	kv.askPreviousOwners(Collecting, "delete", func(num int, shards []int, end *labrpc.ClientEnd) bool {
+		var reply DeleteReply
+		if !end.Call("ShardKV.DeleteShards", &DeleteArgs{ConfigNum: num, Shards: shards}, &reply) || reply.Err != OK {
+			return false
+		}
+		kv.rf.Start(CollectDone{ConfigNum: num, Shards: shards})
+		return true
+	})
 }
 
 // DeleteShards deletes shards whose receiver has them, through the log,
