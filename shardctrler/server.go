@@ -157,29 +157,9 @@ func (sc *ShardCtrler) propose(op Op) opResult {
 	if sc.dead.Load() {
 		return wrongLeader
 	}
-	// Registered before Start: the entry may be applied before Start returns.
-	sc.mu.Lock()
-	p := sc.waiting.Add(op.ClerkId, op.Seq)
-	sc.mu.Unlock()
-
-	index, term, isLeader := sc.rf.Start(op)
-
-	sc.mu.Lock()
-	sc.waiting.Started(p, index, term, isLeader, sc.applied)
-	sc.mu.Unlock()
-
-	timer := time.NewTimer(opTimeout)
-	defer timer.Stop()
-	select {
-	case r := <-p.Done():
-		return r
-	case <-timer.C:
-	case <-sc.done:
-	}
-	sc.mu.Lock()
-	sc.waiting.Remove(p)
-	sc.mu.Unlock()
-	return wrongLeader
+	return pending.Propose(&sc.mu, sc.waiting, op.ClerkId, op.Seq,
+		func() (int, int, bool) { return sc.rf.Start(op) },
+		func() int { return sc.applied }, opTimeout, sc.done)
 }
 
 // ---- applying the log -----------------------------------------------------

@@ -219,30 +219,9 @@ func (kv *ShardKV) propose(op Op) opResult {
 	if kv.dead.Load() {
 		return wrongLeader
 	}
-	// Registered before Start: the entry may be applied before Start
-	// returns.
-	kv.mu.Lock()
-	p := kv.waiting.Add(op.ClerkId, op.Seq)
-	kv.mu.Unlock()
-
-	index, term, isLeader := kv.rf.Start(op)
-
-	kv.mu.Lock()
-	kv.waiting.Started(p, index, term, isLeader, kv.applied)
-	kv.mu.Unlock()
-
-	timer := time.NewTimer(opTimeout)
-	defer timer.Stop()
-	select {
-	case r := <-p.Done():
-		return r
-	case <-timer.C:
-	case <-kv.done:
-	}
-	kv.mu.Lock()
-	kv.waiting.Remove(p)
-	kv.mu.Unlock()
-	return wrongLeader
+	return pending.Propose(&kv.mu, kv.waiting, op.ClerkId, op.Seq,
+		func() (int, int, bool) { return kv.rf.Start(op) },
+		func() int { return kv.applied }, opTimeout, kv.done)
 }
 
 // readAtIndex serves a Get through the Raft's ReadIndex: the value once

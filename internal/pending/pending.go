@@ -1,7 +1,7 @@
 // Package pending is the bookkeeping of a service on Raft whose RPC
 // handlers answer only once their operation has come out of the log: the
 // handlers waiting, and the rules by which each gets its result or gives
-// up, which kvraft and shardctrler share.
+// up, which kvraft, shardctrler and shardkv share.
 //
 // A handler adds its operation to the Table before calling Start (the
 // entry may be applied before Start returns), tells the Table where Start
@@ -24,6 +24,39 @@ import (
 	"sync"
 	"time"
 )
+
+// Propose is a handler's whole wait for one operation: it adds the
+// operation of clerk numbered seq to t (before Start, since the entry may
+// be applied before Start returns), calls start (the Raft's Start of the
+// operation), records where it went, and waits for the result. It gives
+// up with t's lost result after timeout or once stop is closed. mu is the
+// service's lock, held for every call to t and to applied, which returns
+// the index of the latest entry applied.
+func Propose[R any](mu sync.Locker, t *Table[R], clerk, seq int64, start func() (index, term int, isLeader bool),
+	applied func() int, timeout time.Duration, stop <-chan struct{}) R {
+	mu.Lock()
+	p := t.Add(clerk, seq)
+	mu.Unlock()
+
+	index, term, isLeader := start()
+
+	mu.Lock()
+	t.Started(p, index, term, isLeader, applied())
+	mu.Unlock()
+
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case r := <-p.Done():
+		return r
+	case <-timer.C:
+	case <-stop:
+	}
+	mu.Lock()
+	t.Remove(p)
+	mu.Unlock()
+	return t.lost
+}
 
 // Op is a handler's operation waiting for its result.
 type Op[R any] struct {

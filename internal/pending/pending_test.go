@@ -1,7 +1,9 @@
 package pending
 
 import (
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -83,4 +85,34 @@ func TestSnapshotGivesUpCoveredOps(t *testing.T) {
 	assert.Equal(t, "", result(beyond))
 	tb.Remove(beyond)
 	assert.Zero(t, tb.Len())
+}
+
+// Propose answers with the result of its own operation applied at the
+// index Start gave it, even when the applier gets there before Start
+// returns, and gives up with the lost result once its wait times out.
+func TestProposeGetsItsResultOrGivesUp(t *testing.T) {
+	var mu sync.Mutex
+	tab := NewTable(lost)
+	applied := 0
+	appliedAt := func() int { return applied }
+
+	got := Propose(&mu, tab, 7, 1, func() (int, int, bool) {
+		// The entry is applied before Start returns.
+		mu.Lock()
+		applied = 1
+		tab.Applied(1, 7, 1, "ok")
+		mu.Unlock()
+		return 1, 1, true
+	}, appliedAt, time.Hour, nil)
+	assert.Equal(t, "ok", got, "an operation applied before Start returned still gets its result")
+
+	stop := make(chan struct{})
+	close(stop)
+	got = Propose(&mu, tab, 7, 2, func() (int, int, bool) { return 2, 1, true }, appliedAt, time.Hour, stop)
+	assert.Equal(t, lost, got, "a stopped service's handler gives up")
+	assert.Zero(t, tab.Len(), "a handler that gave up leaves the table")
+
+	got = Propose(&mu, tab, 7, 3, func() (int, int, bool) { return 3, 1, true }, appliedAt, time.Millisecond, nil)
+	assert.Equal(t, lost, got, "a handler whose operation never comes out of the log gives up after its timeout")
+	assert.Zero(t, tab.Len())
 }
