@@ -47,7 +47,7 @@ func newCache(ops, words int, states *stateTable, keys []uint64) *cache {
 		shift:  uint(min(max(bits.Len(uint(ops)*4), minChunkShift), maxChunkShift)),
 		words:  words,
 		stride: words + 1,
-		slots:  make([]uint64, 64),
+		slots:  newSlots(64),
 		mask:   63,
 		top:    58,
 		states: states,
@@ -163,6 +163,8 @@ func (c *cache) free() {
 		c.chunks[i] = nil
 	}
 	c.chunks = nil
+	uint64s.put(c.slots)
+	c.slots = nil
 }
 
 // find returns the entry of state in the chain from head, or -1.
@@ -230,7 +232,7 @@ func equalWords(a, b []uint64) bool {
 // never touches the entries.
 func (c *cache) grow() {
 	size := (c.mask + 1) * 4
-	slots := make([]uint64, size)
+	slots := newSlots(int(size))
 	mask := size - 1
 	top := c.top - 2
 	for _, s := range c.slots {
@@ -243,7 +245,15 @@ func (c *cache) grow() {
 		}
 		slots[i] = s
 	}
+	uint64s.put(c.slots)
 	c.slots, c.mask, c.top = slots, mask, top
+}
+
+// newSlots returns an empty slot table of size slots, a power of two.
+func newSlots(size int) []uint64 {
+	s := uint64s.get(size)
+	clear(s)
+	return s
 }
 
 // rekey rebuilds the slots when the state table has stopped hashing states
@@ -251,7 +261,8 @@ func (c *cache) grow() {
 // alone, which the entries give back through the Zobrist keys.
 func (c *cache) rekey() {
 	c.keyGen = c.states.keyGen
-	slots := make([]uint64, len(c.slots))
+	slots := newSlots(len(c.slots))
+	uint64s.put(c.slots)
 	c.slots, c.used = slots, 0
 	for e := range c.n {
 		w := c.entry(e)

@@ -691,6 +691,8 @@ func (s *search) release() {
 	s.reported = 0
 	s.cache.free()
 	s.cache = nil
+	s.trans.free()
+	s.states.free()
 	s.states = nil
 }
 

@@ -75,13 +75,32 @@ func newStateTable(m *compiledModel, intern bool) *stateTable {
 	t := &stateTable{m: m, hashes: m.hash != nil, derived: m.derived, call: modelCall{op: -1}}
 	t.interns = intern && t.hashes
 	if t.interns {
-		t.slots = make([]int32, 64)
-		for i := range t.slots {
-			t.slots[i] = -1
-		}
+		t.slots = newStateSlots(64)
 		t.mask = 63
 	}
 	return t
+}
+
+// newStateSlots returns an empty slot table of size slots, a power of two.
+func newStateSlots(size int) []int32 {
+	s := int32s.get(size)
+	for i := range s {
+		s[i] = -1
+	}
+	return s
+}
+
+// free hands the table's memory over to later searches; the table must not
+// be used after. The blocks are cleared first so that they keep no state
+// alive.
+func (t *stateTable) free() {
+	int32s.put(t.slots)
+	t.slots = nil
+	for _, b := range t.blocks {
+		clear(b)
+		stateBlocks.put(b)
+	}
+	t.blocks = nil
 }
 
 // intern returns the handle of s and whether it is new; a new handle
@@ -156,6 +175,7 @@ func (t *stateTable) stopInterning() {
 	if t.interns {
 		t.interns = false
 		t.bytes -= int64(len(t.slots)) * 4
+		int32s.put(t.slots)
 		t.slots = nil
 	}
 }
@@ -173,7 +193,7 @@ func (t *stateTable) add(s any, h uint64) int32 {
 		panic("porcupine: more than 2^31 distinct states")
 	}
 	if x := uint64(t.n) + firstStateBlock; bits.Len64(x)-bits.Len64(firstStateBlock) == len(t.blocks) {
-		t.blocks = append(t.blocks, make([]stateEntry, x))
+		t.blocks = append(t.blocks, stateBlocks.get(int(x)))
 	}
 	*t.at(int32(t.n)) = stateEntry{s, h}
 	t.n++
@@ -193,10 +213,8 @@ func (t *stateTable) dropLast() {
 func (t *stateTable) grow() {
 	size := (t.mask + 1) * 2
 	t.bytes += int64(size) * 4 / 2
-	t.slots = make([]int32, size)
-	for i := range t.slots {
-		t.slots[i] = -1
-	}
+	int32s.put(t.slots)
+	t.slots = newStateSlots(int(size))
 	t.mask = size - 1
 	for id := 0; id < t.n; id++ {
 		i := t.at(int32(id)).h & t.mask

@@ -39,8 +39,7 @@ func (t *transitions) get(state, op int32) (int32, uint64, bool) {
 	if t.keys == nil {
 		// allocated on first use: most partitions have too few states
 		// to need it
-		t.keys = make([]uint64, 64)
-		t.vals = make([]int32, 64)
+		t.keys, t.vals = newTransTable(64)
 		t.mask = 63
 	}
 	k := transKey(state, op)
@@ -75,13 +74,27 @@ func (t *transitions) put(slot uint64, state, op, next int32) {
 // stop switches the memo off for good.
 func (t *transitions) stop() {
 	t.off = true
+	t.free()
+}
+
+// free hands the table over to later searches.
+func (t *transitions) free() {
+	uint64s.put(t.keys)
+	int32s.put(t.vals)
 	t.keys, t.vals = nil, nil
+}
+
+// newTransTable returns an empty table of size slots, a power of two. Only
+// the keys need clearing: a value is read only under its key.
+func newTransTable(size int) ([]uint64, []int32) {
+	keys := uint64s.get(size)
+	clear(keys)
+	return keys, int32s.get(size)
 }
 
 func (t *transitions) grow() {
 	size := (t.mask + 1) * 2
-	keys := make([]uint64, size)
-	vals := make([]int32, size)
+	keys, vals := newTransTable(int(size))
 	mask := size - 1
 	for i, k := range t.keys {
 		if k == 0 {
@@ -94,6 +107,7 @@ func (t *transitions) grow() {
 		keys[j] = k
 		vals[j] = t.vals[i]
 	}
+	t.free()
 	t.keys, t.vals, t.mask = keys, vals, mask
 }
 
