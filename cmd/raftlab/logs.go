@@ -31,7 +31,8 @@ actions (crash, partition, heal) and failures across all columns.
 -html OUT writes one self-contained page instead (it works offline): a lane
 per server over virtual time, RPC arrows, bands where a server was down or
 disconnected and where the cluster was partitioned, every line on hover,
-topic toggles and zoom.
+topic toggles and zoom. Its header links to the files the test wrote for
+the same run beside the timeline (a linearizability page).
 
 Given a folder (testlogs/), it lists the timeline files in it, one line
 each: result, test, seed and the first failure.`,
@@ -62,7 +63,8 @@ each: result, test, seed and the first failure.`,
 				if err != nil {
 					return err
 				}
-				if err := timeline.WriteHTML(out, tl, timeline.HTMLOptions{Filter: f}); err != nil {
+				links := timeline.ArtifactLinks(args[0], html)
+				if err := timeline.WriteHTML(out, tl, timeline.HTMLOptions{Filter: f, Links: links}); err != nil {
 					out.Close()
 					return err
 				}

@@ -1,12 +1,15 @@
 package grade
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"raftlab/internal/timeline"
 )
 
 // keepArtifacts moves a failed run's folder (its stdout and stderr, and
@@ -33,6 +36,7 @@ func (o *Options) keepArtifacts(dir, dest string, j job, r RunResult) (string, [
 	if abs, err := filepath.Abs(dest); err == nil {
 		rewritePaths(dest, dir, abs)
 	}
+	o.writeTimelinePages(dest)
 	readme := fmt.Sprintf(`%s (lab %s, part %s), run %d of %d: %s
 seed %d
 
@@ -45,6 +49,8 @@ Files:
   stdout.txt, stderr.txt   what the test process printed
   <Test>-seed<S>.log       the harness's timeline of the run (seed, rerun line, failures,
                            servers' logs, network trace, goroutines), CRASH at the top after a crash
+  <Test>-seed<S>.html      the same timeline as a page (open it in a browser): a lane per server,
+                           RPC arrows, crashes and partitions, and links to the run's other pages
   *-linearizability.html   the picture of a history that is not linearizable (open it in a browser)
   *.replay.log             the timeline of the harness's replay check, when it did not reproduce
 `, j.test.Name, j.test.Lab, j.test.Part, j.run, o.Runs, r.Outcome, j.seed, o.kitNote(), r.Rerun, indent(r.Message))
@@ -59,6 +65,38 @@ Files:
 	})
 	sort.Strings(files)
 	return dest, files
+}
+
+// writeTimelinePages writes, beside each timeline in dest, its HTML page
+// linking to the run's other files, so that a failed run's folder opens in
+// a browser with nothing to run first.
+func (o *Options) writeTimelinePages(dest string) {
+	logs, _ := filepath.Glob(filepath.Join(globEscape(dest), "*.log"))
+	for _, p := range logs {
+		if strings.HasSuffix(p, ".replay.log") {
+			continue // the replay check's timeline: the run's own tells its story
+		}
+		tl, err := timeline.ReadFile(p)
+		if err != nil {
+			fmt.Fprintf(o.Log, "grade: no page for %s: %v\n", p, err)
+			continue
+		}
+		page := strings.TrimSuffix(p, ".log") + ".html"
+		var b bytes.Buffer
+		if err := timeline.WriteHTML(&b, tl, timeline.HTMLOptions{Links: timeline.ArtifactLinks(p, page)}); err != nil {
+			fmt.Fprintf(o.Log, "grade: no page for %s: %v\n", p, err)
+			continue
+		}
+		if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
+			fmt.Fprintf(o.Log, "grade: no page for %s: %v\n", p, err)
+		}
+	}
+}
+
+// globEscape quotes the characters filepath.Glob treats specially.
+func globEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)
+	return r.Replace(s)
 }
 
 // rewritePaths replaces old with new in the text files (timelines and

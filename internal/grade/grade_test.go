@@ -107,8 +107,9 @@ func TestGradeIsolatesEveryRun(t *testing.T) {
 		run := fail.Runs[0]
 		require.NotEmpty(t, run.Artifacts)
 		assert.Equal(t, filepath.Join(o.ArtifactDir, "fake", "TestFail1A", "run1-seed"+itoa(run.Seed)), run.Artifacts)
-		timeline := "TestFail1A-seed" + itoa(run.Seed) + ".log"
-		assert.Equal(t, []string{"README.txt", timeline, "stderr.txt", "stdout.txt"}, run.Files)
+		stem := "TestFail1A-seed" + itoa(run.Seed)
+		timeline := stem + ".log"
+		assert.Equal(t, []string{"README.txt", stem + "-linearizability.html", stem + ".html", timeline, "stderr.txt", "stdout.txt"}, run.Files)
 		readme, err := os.ReadFile(filepath.Join(run.Artifacts, "README.txt"))
 		require.NoError(t, err)
 		assert.Contains(t, string(readme), run.Rerun, "the README has the rerun line")
@@ -122,6 +123,9 @@ func TestGradeIsolatesEveryRun(t *testing.T) {
 		stdout, err := os.ReadFile(filepath.Join(run.Artifacts, "stdout.txt"))
 		require.NoError(t, err)
 		assert.Contains(t, string(stdout), "open "+picture, "so does the kept output")
+		page, err := os.ReadFile(filepath.Join(run.Artifacts, stem+".html"))
+		require.NoError(t, err, "the folder has the timeline as a page")
+		assert.True(t, strings.Contains(string(page), `"h":"`+stem+`-linearizability.html"`), "the timeline's page links to the linearizability page beside it")
 
 		crash := byName(t, res, "TestGoroutinePanic1A").Runs[0]
 		assert.Contains(t, crash.Message, "student goroutine panics")

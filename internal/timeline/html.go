@@ -16,6 +16,14 @@ var page = template.Must(template.New("page").Parse(pageSource))
 // HTMLOptions tune WriteHTML.
 type HTMLOptions struct {
 	Filter Filter
+	// Links are the run's other files, shown in the page's header (say,
+	// the linearizability page of a history that failed its check).
+	Links []Link
+}
+
+// Link is a file a page links to: Href is relative to the page, or a URL.
+type Link struct {
+	Label, Href string
 }
 
 // htmlColors are the page's topic colours (the terminal's, as RGB).
@@ -71,6 +79,12 @@ type jsData struct {
 	Events   []jsEvent         `json:"events"`
 	Bands    []jsBand          `json:"bands"`
 	Final    []Final           `json:"final"`
+	Links    []jsLink          `json:"links"`
+}
+
+type jsLink struct {
+	Label string `json:"n"`
+	Href  string `json:"h"`
 }
 
 // WriteHTML writes tl as one self-contained HTML page (no network access
@@ -101,6 +115,10 @@ func WriteHTML(w io.Writer, tl *File, opts HTMLOptions) error {
 	}
 	if d.Final == nil {
 		d.Final = []Final{}
+	}
+	d.Links = []jsLink{}
+	for _, l := range opts.Links {
+		d.Links = append(d.Links, jsLink{l.Label, l.Href})
 	}
 	seen := map[string]bool{}
 	for i := range tl.Events {

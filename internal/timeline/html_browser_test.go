@@ -48,7 +48,9 @@ func TestHTMLPageInChromium(t *testing.T) {
 	page := filepath.Join(dir, "timeline.html")
 	f, err := os.Create(page)
 	require.NoError(t, err)
-	require.NoError(t, WriteHTML(f, tl, HTMLOptions{}))
+	picture := "TestTimelineSample-seed42-linearizability.html"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, picture), []byte("<!DOCTYPE html><title>picture</title>"), 0o644))
+	require.NoError(t, WriteHTML(f, tl, HTMLOptions{Links: []Link{{"linearizability.html", picture}}}))
 	require.NoError(t, f.Close())
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -99,6 +101,8 @@ func TestHTMLPageInChromium(t *testing.T) {
 	assert.Contains(t, eval(`document.getElementById("title").textContent`), "TestTimelineSample FAIL")
 	assert.Contains(t, eval(`document.getElementById("rerun").textContent`), tl.Rerun)
 	assert.Contains(t, eval(`document.getElementById("failures").textContent`), tl.Failures[0])
+	assert.Equal(t, "file://"+filepath.Join(dir, picture), eval(`document.querySelector("#links a").href`), "the header links to the run's picture")
+	assert.Equal(t, "linearizability.html", eval(`document.querySelector("#links a").textContent`))
 	assert.Equal(t, len(tl.Servers), count(".lane-bg"), "a lane per server")
 	assert.Equal(t, 1, count(".band-down"), "server 0 was down once (crash, then restart)")
 	assert.Equal(t, 1, count(".band-partition"), "one partition, until the heal")

@@ -32,7 +32,11 @@ func TestPass1A(t *testing.T) {}
 
 func TestFail1A(t *testing.T) {
 	picture := filepath.Join(*logdir, fmt.Sprintf("%s-seed%d-linearizability.html", t.Name(), *seed))
-	timeline(t, fmt.Sprintf("seed %d\nthe value went wrong here\nopen %s\n", *seed, picture))
+	if err := os.WriteFile(picture, []byte("<!DOCTYPE html>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	timeline(t, fmt.Sprintf("# labtest timeline of %s: FAIL\n# seed: %d\n#\n# failures, in the order noted:\nthe value went wrong here\nopen %s\n",
+		t.Name(), *seed, picture))
 	t.Errorf("agreement: got 1, want 2 (seed %d); open %s", *seed, picture)
 }
 
