@@ -251,9 +251,7 @@ func (c *cache) grow() {
 
 // newSlots returns an empty slot table of size slots, a power of two.
 func newSlots(size int) []uint64 {
-	s := uint64s.get(size)
-	clear(s)
-	return s
+	return uint64s.getZero(size)
 }
 
 // rekey rebuilds the slots when the state table has stopped hashing states

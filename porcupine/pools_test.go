@@ -42,14 +42,18 @@ func TestSearchOnReusedTablesExploresAsOnFreshOnes(t *testing.T) {
 
 func TestSlicePoolHandsOutTheLengthAsked(t *testing.T) {
 	var p slicePool[int32]
-	for _, n := range []int{1, 64, 1 << 12} {
-		s := p.get(n)
+	for _, n := range []int{1, 64, 1 << 12, maxPooled} {
+		s, zero := p.get(n)
 		require.Len(t, s, n)
-		p.put(s)
-		require.Len(t, p.get(n), n, "after a put of the same length")
-		require.Len(t, p.get(2*n), 2*n, "a length with nothing pooled")
+		require.True(t, zero, "a new slice is zero")
+		s[0] = 7
+		require.True(t, p.put(s))
+		s = p.getZero(n)
+		require.Len(t, s, n, "after a put of the same length")
+		require.Zero(t, s[0], "getZero clears a reused slice")
+		s, _ = p.get(2 * n)
+		require.Len(t, s, 2*n, "a length with nothing pooled")
 	}
-	p.put(make([]int32, 48)) // not a power of two: dropped
-	require.Len(t, p.get(32), 32)
-	require.Len(t, p.get(64), 64)
+	require.False(t, p.put(make([]int32, 48)), "not a power of two: dropped")
+	require.False(t, p.put(make([]int32, 2*maxPooled)), "too large to keep")
 }

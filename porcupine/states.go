@@ -83,7 +83,7 @@ func newStateTable(m *compiledModel, intern bool) *stateTable {
 
 // newStateSlots returns an empty slot table of size slots, a power of two.
 func newStateSlots(size int) []int32 {
-	s := int32s.get(size)
+	s, _ := int32s.get(size)
 	for i := range s {
 		s[i] = -1
 	}
@@ -97,8 +97,10 @@ func (t *stateTable) free() {
 	int32s.put(t.slots)
 	t.slots = nil
 	for _, b := range t.blocks {
-		clear(b)
-		stateBlocks.put(b)
+		if len(b) <= maxPooled {
+			clear(b)
+			stateBlocks.put(b)
+		}
 	}
 	t.blocks = nil
 }
@@ -193,7 +195,8 @@ func (t *stateTable) add(s any, h uint64) int32 {
 		panic("porcupine: more than 2^31 distinct states")
 	}
 	if x := uint64(t.n) + firstStateBlock; bits.Len64(x)-bits.Len64(firstStateBlock) == len(t.blocks) {
-		t.blocks = append(t.blocks, stateBlocks.get(int(x)))
+		b, _ := stateBlocks.get(int(x)) // free cleared it
+		t.blocks = append(t.blocks, b)
 	}
 	*t.at(int32(t.n)) = stateEntry{s, h}
 	t.n++

@@ -87,9 +87,8 @@ func (t *transitions) free() {
 // newTransTable returns an empty table of size slots, a power of two. Only
 // the keys need clearing: a value is read only under its key.
 func newTransTable(size int) ([]uint64, []int32) {
-	keys := uint64s.get(size)
-	clear(keys)
-	return keys, int32s.get(size)
+	vals, _ := int32s.get(size)
+	return uint64s.getZero(size), vals
 }
 
 func (t *transitions) grow() {
