@@ -81,12 +81,16 @@ func (h *History) verdict(o CheckOptions) verdict {
 	case porcupine.Ok:
 	case porcupine.Illegal:
 		info.AddAnnotations(h.annotations())
+		summary := illegalSummary(v.ops, v.unknown)
+		if hint := appliedTwice(ops); hint != "" {
+			summary += "; " + hint
+		}
 		path := h.w.H.ArtifactPath(PageName)
 		if err := porcupine.VisualizePath(models.KV(), info, path); err != nil {
-			v.err = fmt.Errorf("%s; the picture of it could not be written: %v", illegalSummary(v.ops, v.unknown), err)
+			v.err = fmt.Errorf("%s; the picture of it could not be written: %v", summary, err)
 		} else {
 			v.page = path
-			v.err = fmt.Errorf("%s; %s", illegalSummary(v.ops, v.unknown), pageGuide(path))
+			v.err = fmt.Errorf("%s; %s", summary, pageGuide(path))
 		}
 	default:
 		v.err = undecidedError(v.ops, o.timeout(), info.Unknown())

@@ -38,6 +38,17 @@ func TestHelperCheckFailsAnIllegalHistory(t *testing.T) {
 	})
 }
 
+func TestHelperCheckNamesAnAppendAppliedTwice(t *testing.T) {
+	failureHelper(t)
+	cluster.Run(t, cluster.Budget{}, func(w *cluster.World) {
+		h := NewHistory(w)
+		ck := h.Record(0, &doublingClerk{data: map[string]string{}})
+		ck.Append("k", appendValue(0, 0))
+		ck.Get("k")
+		h.Check(CheckOptions{})
+	})
+}
+
 func TestHelperCheckFailsAnUndecidedHistory(t *testing.T) {
 	failureHelper(t)
 	cluster.Run(t, cluster.Budget{}, func(w *cluster.World) {
@@ -88,6 +99,11 @@ func TestFailuresNameTheirCause(t *testing.T) {
 	for name, wants := range map[string][]string{
 		"TestHelperCheckFailsAnIllegalHistory": {
 			"linearizability: the history of 2 operations (0 of unknown outcome) is not linearizable",
+			"linearizability.html in a browser",
+		},
+		"TestHelperCheckNamesAnAppendAppliedTwice": {
+			"is not linearizable",
+			`holds "x 0 0 y" twice, a value only client 0's Append wrote: an Append took effect twice`,
 			"linearizability.html in a browser",
 		},
 		"TestHelperCheckFailsAnUndecidedHistory": {

@@ -59,3 +59,28 @@ func open() <-chan struct{} {
 	close(ch)
 	return ch
 }
+
+// doublingClerk serves a map in memory, but applies every Append twice, as
+// a server that does not recognize a retried request would.
+type doublingClerk struct {
+	mu   sync.Mutex
+	data map[string]string
+}
+
+func (c *doublingClerk) Get(key string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.data[key]
+}
+
+func (c *doublingClerk) Put(key, value string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.data[key] = value
+}
+
+func (c *doublingClerk) Append(key, value string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.data[key] += value + value
+}
