@@ -44,7 +44,9 @@ func classify(name, stdout, stderr string, runErr error, killed bool, limit time
 	case failed:
 		return Fail, testLog(stdout)
 	case panicked != "":
-		return Crash, "the test process crashed:\n" + panicked
+		// The panic line goes on the first line: the run's one-line
+		// summaries (the terminal, JUnit's message) show only that.
+		return Crash, "the test process crashed: " + panicked
 	case runErr != nil:
 		return Crash, fmt.Sprintf("the test process ended (%v) without a verdict\n%s", runErr, lastLines(strings.TrimSpace(all), 12))
 	case strings.Contains(stdout, "--- PASS: "+name+" ("):

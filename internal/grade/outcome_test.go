@@ -2,10 +2,12 @@ package grade
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // A failing lab test under -test.v prints the suite's banner, the failure
@@ -53,5 +55,19 @@ func TestClassifyEveryEnding(t *testing.T) {
 			assert.Equal(t, c.want, out)
 			assert.Contains(t, msg, c.says)
 		})
+	}
+}
+
+func TestCrashSummaryLineNamesThePanic(t *testing.T) {
+	for _, stderr := range []string{
+		"panic: planted: applier of server 1\n\ngoroutine 7 [running]:\nkvraft.(*KVServer).applier()\n",
+		"fatal error: concurrent map writes\n\ngoroutine 7 [running]:\n",
+	} {
+		out, msg := classify("TestX", "=== RUN   TestX\n", stderr, errors.New("exit status 2"), false, time.Minute)
+		require.Equal(t, Crash, out)
+		panicLine, _, _ := strings.Cut(stderr, "\n")
+		assert.Equal(t, "the test process crashed: "+panicLine, firstLine(msg),
+			"the first line of a crash's message, all that the one-line summaries show, says what crashed")
+		assert.Contains(t, msg, "goroutine 7 [running]", "the stack follows the first line")
 	}
 }
