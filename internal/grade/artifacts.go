@@ -52,7 +52,8 @@ Files:
   <Test>-seed<S>.html      the same timeline as a page (open it in a browser): a lane per server,
                            RPC arrows, crashes and partitions, and links to the run's other pages
   *-linearizability.html   the picture of a history that is not linearizable (open it in a browser)
-  *.replay.log             the timeline of the harness's replay check, when it did not reproduce
+  *.replay.log, .html      the timeline of the harness's replay check (-replay-check), when it did
+                           not reproduce, and its page: read it beside the run's own
 `, j.test.Name, j.test.Lab, j.test.Part, j.run, o.Runs, r.Outcome, j.seed, o.kitNote(), r.Rerun, indent(r.Message))
 	os.WriteFile(filepath.Join(dest, "README.txt"), []byte(readme), 0o644)
 	var files []string
@@ -72,10 +73,10 @@ Files:
 // a browser with nothing to run first.
 func (o *Options) writeTimelinePages(dest string) {
 	logs, _ := filepath.Glob(filepath.Join(globEscape(dest), "*.log"))
+	// The replay check's timelines first: a run's page links to its
+	// replay's page only if that exists when the run's is written.
+	sort.SliceStable(logs, func(i, j int) bool { return timeline.IsReplay(logs[i]) && !timeline.IsReplay(logs[j]) })
 	for _, p := range logs {
-		if strings.HasSuffix(p, ".replay.log") {
-			continue // the replay check's timeline: the run's own tells its story
-		}
 		tl, err := timeline.ReadFile(p)
 		if err != nil {
 			fmt.Fprintf(o.Log, "grade: no page for %s: %v\n", p, err)

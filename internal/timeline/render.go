@@ -82,8 +82,13 @@ func Render(w io.Writer, tl *File, opts RenderOptions) error {
 	if tl.Seed != "" {
 		fmt.Fprintf(w, "seed %s   rerun: %s\n", tl.Seed, tl.Rerun)
 	}
+	if IsReplay(tl.Path) {
+		fmt.Fprintln(w, dim.Render("(the replay check's run of this seed; the first run's timeline is beside it, without .replay)"))
+	}
 	if tl.Replay != "" {
-		fmt.Fprintf(w, "replay check: %s\n", firstLine(tl.Replay))
+		// All of it: when the failure did not reproduce, the lines after
+		// the first say where the two runs part and the usual causes.
+		fmt.Fprintf(w, "replay check: %s\n", tl.Replay)
 	}
 	for _, f := range tl.Failures {
 		fmt.Fprintln(w, red.Render("FAIL: "+f))
