@@ -94,6 +94,22 @@ func (o *Options) writeTimelinePages(dest string) {
 	}
 }
 
+// recordedFailures returns the failures the harness wrote into the
+// timelines of a run's folder (a multi-seed test writes one per seed).
+func recordedFailures(dir string) []string {
+	logs, _ := filepath.Glob(filepath.Join(globEscape(dir), "*.log"))
+	var out []string
+	for _, p := range logs {
+		if timeline.IsReplay(p) {
+			continue
+		}
+		if tl, err := timeline.ReadFile(p); err == nil {
+			out = append(out, tl.Failures...)
+		}
+	}
+	return out
+}
+
 // globEscape quotes the characters filepath.Glob treats specially.
 func globEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)
