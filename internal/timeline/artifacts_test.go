@@ -14,6 +14,7 @@ func TestArtifactsAreTheRunsOwnFiles(t *testing.T) {
 	for _, name := range []string{
 		"TestA-seed1.log", "TestA-seed1-linearizability.html", "TestA-seed1-history #2.txt",
 		"TestA-seed1.replay.log", "TestA-seed1.replay.html", // the replay check's timeline and its page
+		"TestA-seed1.replay-linearizability.html",                 // the replay's own picture
 		"TestA-seed1.2.log", "TestA-seed1.2-linearizability.html", // a later run with the same seed
 		"TestA-seed12.log", "TestA-seed12-linearizability.html", "TestA-seed12.replay.log", "x.html", // other runs' files
 	} {
@@ -25,7 +26,8 @@ func TestArtifactsAreTheRunsOwnFiles(t *testing.T) {
 		filepath.Join(dir, "TestA-seed1.replay.html"), filepath.Join(dir, "TestA-seed1.replay.log"),
 	}, Artifacts(tl), "the run's own files and the replay check's timeline, which is read beside it")
 	assert.Equal(t, []string{filepath.Join(dir, "TestA-seed1.2-linearizability.html")}, Artifacts(filepath.Join(dir, "TestA-seed1.2.log")))
-	assert.Empty(t, Artifacts(filepath.Join(dir, "TestA-seed1.replay.log")), "a replay's timeline has no files of its own")
+	assert.Equal(t, []string{filepath.Join(dir, "TestA-seed1.replay-linearizability.html")}, Artifacts(filepath.Join(dir, "TestA-seed1.replay.log")),
+		"a replay's timeline has its own picture, and no replay of its own")
 
 	t.Run("links are relative to the page", func(t *testing.T) {
 		beside := ArtifactLinks(tl, filepath.Join(dir, "page.html"))

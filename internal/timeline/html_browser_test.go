@@ -249,5 +249,5 @@ func TestHTMLReplayPagesInChromium(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+pages[replay]), chromedp.WaitVisible("#lanes")))
 	assert.Contains(t, eval(`document.getElementById("title").textContent`), "TestTimelineSample FAIL (the replay check's run)",
 		"the replay's page says it is the replay, whose header otherwise reads like the first run's")
-	assert.Equal(t, "0", eval(`String(document.querySelectorAll("#links a").length)`), "the replay has no files of its own")
+	assert.Equal(t, "0", eval(`String(document.querySelectorAll("#links a").length)`), "the replay wrote no files of its own here")
 }
