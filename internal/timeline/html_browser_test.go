@@ -251,3 +251,43 @@ func TestHTMLReplayPagesInChromium(t *testing.T) {
 		"the replay's page says it is the replay, whose header otherwise reads like the first run's")
 	assert.Equal(t, "0", eval(`String(document.querySelectorAll("#links a").length)`), "the replay wrote no files of its own here")
 }
+
+// A crashed binary leaves a record with no timeline: its page shows the
+// crash report, not empty lanes that would read as a run in which nothing
+// happened.
+func TestHTMLCrashPageInChromium(t *testing.T) {
+	bin := findChromium()
+	if bin == "" {
+		t.Skip("chromium not found; install Debian's chromium (make chromium) to run the page's browser test")
+	}
+	dir := t.TempDir()
+	record := filepath.Join(dir, "TestBasic4A-seed9.log")
+	require.NoError(t, os.WriteFile(record, []byte("# labtest timeline of TestBasic4A: CRASH\n# seed: 9\n"+
+		"# rerun: go test ./kvraft -run '^TestBasic4A$' -seed 9\n# crash: panic: boom\n#\n"+
+		"# the crash report (each distinct goroutine stack once):\npanic: boom\n\ngoroutine 32 [running]:\nkvraft.(*KVServer).applier()\n"), 0o644))
+	tl, err := ReadFile(record)
+	require.NoError(t, err)
+	require.Equal(t, "CRASH", tl.Result)
+	page := filepath.Join(dir, "TestBasic4A-seed9.html")
+	f, err := os.Create(page)
+	require.NoError(t, err)
+	require.NoError(t, WriteHTML(f, tl, HTMLOptions{}))
+	require.NoError(t, f.Close())
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.Flag("disable-gpu", true))
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(ctx)
+	defer cancelCtx()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitReady(`body[data-ready="yes"]`)))
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`["toolbar", "scroller", "detail", "stacks"].map(id => id + ":" + (document.getElementById(id).offsetParent !== null)).join(" ")`))
+	require.NoError(t, err)
+	assert.Equal(t, "toolbar:false scroller:false detail:false stacks:true", shown, "the crash report shows, the empty lanes and their controls do not")
+}
