@@ -175,6 +175,17 @@ func TestRenderShowsTheReplayCheck(t *testing.T) {
 	assert.Contains(t, b.String(), "(the replay check's run of this seed", "the replay's timeline says it is the replay")
 }
 
+func TestRenderListsTheRunsFiles(t *testing.T) {
+	tl := readSample(t)
+	var b bytes.Buffer
+	files := []string{"testlogs/TestTimelineSample-seed42-linearizability.html", "testlogs/TestTimelineSample-seed42.replay.log"}
+	require.NoError(t, Render(&b, tl, RenderOptions{Width: 120, Color: ColorNever, Files: files}))
+	assert.Contains(t, b.String(), "\nthis run's files: "+files[0]+"  "+files[1]+"\n", "the header lists the run's other files")
+	b.Reset()
+	require.NoError(t, Render(&b, tl, RenderOptions{Width: 120, Color: ColorNever}))
+	assert.NotContains(t, b.String(), "this run's files", "no list when there is nothing beside the timeline")
+}
+
 func TestRenderFilteredToOneServer(t *testing.T) {
 	tl := readSample(t)
 	var b bytes.Buffer
