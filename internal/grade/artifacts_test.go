@@ -35,3 +35,14 @@ func TestFailedRunFolderHasPagesForTheRunAndItsReplay(t *testing.T) {
 	require.NoError(t, err, "the replay's timeline has its page")
 	assert.Contains(t, string(replay), `"replayRun":true`, "the replay's page says it is the replay")
 }
+
+func TestRecordedFailuresAreTheRunsOwn(t *testing.T) {
+	sample, err := os.ReadFile(filepath.Join("..", "timeline", "testdata", "TestTimelineSample-seed42.log"))
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "TestTimelineSample-seed42.log"), sample, 0o644))
+	replay := bytes.Replace(sample, []byte("the sample fails here on purpose"), []byte("the replay failed elsewhere"), 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "TestTimelineSample-seed42.replay.log"), replay, 0o644))
+	assert.Equal(t, []string{"the sample fails here on purpose, after a partition, a crash and a heal"}, recordedFailures(dir),
+		"the failures of the run's timeline, read from its header; not the replay's")
+}
