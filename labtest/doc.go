@@ -133,7 +133,8 @@
 // usual causes (randomness the seed does not control, map order, races)
 // and the fix (peers[me].Rand()), shows the first line where the two
 // timelines differ and keeps the replay's timeline beside the first as
-// <stem>.replay.log. Failures from the stall watchdog, which watches real
+// <stem>.replay.log, with the replay's own artifacts as
+// <stem>.replay-<name> (its timeline names them there). Failures from the stall watchdog, which watches real
 // time, are not replayed. A replay costs about as much as the failed test
 // itself; -replay-check=false (RAFTLAB_REPLAY_CHECK=0) turns the check
 // off, e.g. for graders who only want verdicts.

@@ -177,7 +177,11 @@ func (r *run) replayCheck(mine []string, took time.Duration) replayVerdict {
 			fmt.Fprintf(&b, "    The runs part at line %d of the timeline:\n      this run:   %s\n      the replay: %s\n", at+1, a, c)
 		}
 		dst := r.fileStem() + ".replay.log"
-		if data, err := os.ReadFile(rec.Timeline); err == nil && os.WriteFile(dst, data, 0o644) == nil {
+		data, err := os.ReadFile(rec.Timeline)
+		if err == nil {
+			data = keepReplayArtifacts(rec.Stem, r.fileStem()+".replay", data)
+		}
+		if err == nil && os.WriteFile(dst, data, 0o644) == nil {
 			v.timeline = dst
 			fmt.Fprintf(&b, "    The replay's timeline is %s, beside this run's, for comparing the two.\n", dst)
 		}
@@ -185,6 +189,30 @@ func (r *run) replayCheck(mine []string, took time.Duration) replayVerdict {
 	b.WriteString(notReplayingHint())
 	v.text = b.String()
 	return v
+}
+
+// keepReplayArtifacts copies the replay's other files (a linearizability
+// page), named after its stem in the replay's folder, which is deleted,
+// to the same names after kept (<stem>.replay-<name>), and returns its
+// timeline naming them there.
+func keepReplayArtifacts(stem, kept string, timeline []byte) []byte {
+	if stem == "" {
+		return timeline
+	}
+	entries, err := os.ReadDir(filepath.Dir(stem))
+	if err != nil {
+		return timeline
+	}
+	prefix := filepath.Base(stem) + "-"
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasPrefix(e.Name(), prefix) || strings.HasSuffix(e.Name(), ".log") {
+			continue
+		}
+		if data, err := os.ReadFile(filepath.Join(filepath.Dir(stem), e.Name())); err == nil {
+			os.WriteFile(kept+"-"+strings.TrimPrefix(e.Name(), prefix), data, 0o644)
+		}
+	}
+	return bytes.ReplaceAll(timeline, []byte(stem), []byte(kept))
 }
 
 // notReplayingHint lists what makes a seeded run unrepeatable and how to

@@ -33,6 +33,35 @@ func TestGuardHelperFailsOnUnseededRand(t *testing.T) {
 	})
 }
 
+func TestGuardHelperFailsOnUnseededRandWithArtifact(t *testing.T) {
+	helperOnly(t)
+	Run(t, func(h *H) {
+		time.Sleep(time.Second)
+		picture := h.ArtifactPath("linearizability.html")
+		require.NoError(h.T(), os.WriteFile(picture, []byte("<html>"), 0o644))
+		h.Fatalf("not linearizable after %d operations; open %s", 1+randv2.IntN(1_000_000), picture)
+	})
+}
+
+// A replay that failed differently drew its own picture: it is kept beside
+// the replay's timeline, which names it there, not in the replay's
+// deleted folder.
+func TestReplayCheckKeepsTheReplaysArtifacts(t *testing.T) {
+	dir := t.TempDir()
+	out, _ := runHelper(t, "^TestGuardHelperFailsOnUnseededRandWithArtifact$", "-replay-check", "-logdir", dir)
+	require.Contains(t, out, "reproduced: no")
+	stem := filepath.Join(dir, strings.TrimSuffix(filepath.Base(timelinePath(t, out)), ".log"))
+	picture, err := os.ReadFile(stem + ".replay-linearizability.html")
+	require.NoError(t, err, "the replay's picture is kept beside its timeline")
+	assert.Equal(t, "<html>", string(picture))
+	replay, err := os.ReadFile(stem + ".replay.log")
+	require.NoError(t, err)
+	assert.Contains(t, string(replay), "; open "+stem+".replay-linearizability.html", "the replay's timeline names its picture where it is kept")
+	assert.NotContains(t, string(replay), "labtest-replay-", "the replay's timeline names nothing in its deleted folder")
+	_, err = os.Stat(stem + "-linearizability.html")
+	assert.NoError(t, err, "the first run's own picture is untouched")
+}
+
 func TestReplayCheckReproduces(t *testing.T) {
 	out, _ := runHelper(t, "^TestGuardHelperFailsOnGlobalRand$", "-replay-check")
 	assert.Contains(t, out, "labtest: replay check: reproduced: yes (the same seed, run again in a fresh process, failed the same way at virtual 1.000000s)")

@@ -83,7 +83,7 @@ each: result, test, seed and the first failure.`,
 			if width == 0 {
 				width = terminalWidth()
 			}
-			return timeline.Render(cmd.OutOrStdout(), tl, timeline.RenderOptions{Filter: f, Width: width, Color: mode, Values: values, Stacks: stacks})
+			return timeline.Render(cmd.OutOrStdout(), tl, timeline.RenderOptions{Filter: f, Width: width, Color: mode, Values: values, Stacks: stacks, Files: timeline.Artifacts(args[0])})
 		},
 	}
 	fl := cmd.Flags()

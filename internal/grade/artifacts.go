@@ -52,7 +52,8 @@ Files:
   <Test>-seed<S>.html      the same timeline as a page (open it in a browser): a lane per server,
                            RPC arrows, crashes and partitions, and links to the run's other pages
   *-linearizability.html   the picture of a history that is not linearizable (open it in a browser)
-  *.replay.log             the timeline of the harness's replay check, when it did not reproduce
+  *.replay.log, .html      the timeline of the harness's replay check (-replay-check), when it did
+                           not reproduce, and its page: read it beside the run's own
 `, j.test.Name, j.test.Lab, j.test.Part, j.run, o.Runs, r.Outcome, j.seed, o.kitNote(), r.Rerun, indent(r.Message))
 	os.WriteFile(filepath.Join(dest, "README.txt"), []byte(readme), 0o644)
 	var files []string
@@ -71,12 +72,11 @@ Files:
 // linking to the run's other files, so that a failed run's folder opens in
 // a browser with nothing to run first.
 func (o *Options) writeTimelinePages(dest string) {
-	entries, _ := os.ReadDir(dest)
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".log") || strings.HasSuffix(e.Name(), ".replay.log") {
-			continue // the replay check's timeline: the run's own tells its story
-		}
-		p := filepath.Join(dest, e.Name())
+	logs, _ := filepath.Glob(filepath.Join(globEscape(dest), "*.log"))
+	// The replay check's timelines first: a run's page links to its
+	// replay's page only if that exists when the run's is written.
+	sort.SliceStable(logs, func(i, j int) bool { return timeline.IsReplay(logs[i]) && !timeline.IsReplay(logs[j]) })
+	for _, p := range logs {
 		tl, err := timeline.ReadFile(p)
 		if err != nil {
 			fmt.Fprintf(o.Log, "grade: no page for %s: %v\n", p, err)
@@ -92,6 +92,37 @@ func (o *Options) writeTimelinePages(dest string) {
 			fmt.Fprintf(o.Log, "grade: no page for %s: %v\n", p, err)
 		}
 	}
+}
+
+// recordedFailures returns the failures the harness wrote into the
+// timelines of a run's folder (a multi-seed test writes one per seed).
+func recordedFailures(dir string) []string {
+	logs, _ := filepath.Glob(filepath.Join(globEscape(dir), "*.log"))
+	var out []string
+	for _, p := range logs {
+		if timeline.IsReplay(p) {
+			continue
+		}
+		// Only the header, which lists the failures: a chaos test's
+		// timeline runs to megabytes, and its page is parsed again later.
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if i := bytes.Index(data, []byte("\n# timeline (")); i >= 0 {
+			data = data[:i+1]
+		}
+		if tl, err := timeline.Parse(bytes.NewReader(data)); err == nil {
+			out = append(out, tl.Failures...)
+		}
+	}
+	return out
+}
+
+// globEscape quotes the characters filepath.Glob treats specially.
+func globEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)
+	return r.Replace(s)
 }
 
 // rewritePaths replaces old with new in the text files (timelines and

@@ -409,7 +409,11 @@ func (o *Options) runOne(ctx context.Context, j job, work string) RunResult {
 	out, _ := os.ReadFile(filepath.Join(dir, "stdout.txt"))
 	errOut, _ := os.ReadFile(filepath.Join(dir, "stderr.txt"))
 	killed := runCtx.Err() != nil && ctx.Err() == nil
-	r.Outcome, r.Message = classify(j.test.Name, string(out), string(errOut), runErr, killed, o.Timeout)
+	var recorded []string
+	if runErr != nil {
+		recorded = recordedFailures(dir)
+	}
+	r.Outcome, r.Message = classify(j.test.Name, string(out), string(errOut), runErr, killed, o.Timeout, recorded)
 	if ctx.Err() != nil {
 		r.Outcome, r.Message = NotRun, "the grading run was interrupted"
 	}

@@ -23,8 +23,10 @@ func FreshSeed() uint64 {
 var logLine = regexp.MustCompile(`^\s+\S+\.go:\d+: `)
 
 // classify reads a run's verdict from its exit and output (the process ran
-// one test with -test.v).
-func classify(name, stdout, stderr string, runErr error, killed bool, limit time.Duration) (Outcome, string) {
+// one test with -test.v). recorded are the failures the harness wrote into
+// the run's timelines, which say which of the test's log lines are
+// failures rather than its progress notes.
+func classify(name, stdout, stderr string, runErr error, killed bool, limit time.Duration, recorded []string) (Outcome, string) {
 	all := stdout + "\n" + stderr
 	if killed {
 		msg := fmt.Sprintf("killed: still running past the real-time limit of %s; its whole process group was killed", limit)
@@ -40,17 +42,19 @@ func classify(name, stdout, stderr string, runErr error, killed bool, limit time
 	panicked := panicText(all)
 	switch {
 	case failed && panicked != "":
-		return Fail, testLog(stdout) + "\n" + panicked
+		return Fail, testLog(stdout, recorded) + "\n" + panicked
 	case failed:
-		return Fail, testLog(stdout)
+		return Fail, testLog(stdout, recorded)
 	case panicked != "":
-		return Crash, "the test process crashed:\n" + panicked
+		// The panic line goes on the first line: the run's one-line
+		// summaries (the terminal, JUnit's message) show only that.
+		return Crash, "the test process crashed: " + panicked
 	case runErr != nil:
 		return Crash, fmt.Sprintf("the test process ended (%v) without a verdict\n%s", runErr, lastLines(strings.TrimSpace(all), 12))
 	case strings.Contains(stdout, "--- PASS: "+name+" ("):
 		return Pass, ""
 	case strings.Contains(stdout, "--- SKIP: "+name+" ("):
-		return Skip, testLog(stdout)
+		return Skip, testLog(stdout, recorded)
 	case strings.Contains(all, "testing: warning: no tests to run"):
 		return Missing, fmt.Sprintf("the test binary has no test %s", name)
 	}
@@ -71,8 +75,10 @@ func panicText(out string) string {
 // testLog returns the test's own log lines (at most twenty), the failure
 // messages first: the suite's "Test: ..." banner and the harness's own
 // notes (labtest: timeline, seed, replay line) follow them, so that the
-// first line says what went wrong.
-func testLog(stdout string) string {
+// first line says what went wrong. Under -test.v a t.Log line reads like a
+// t.Error one, so the lines that begin a failure the harness recorded go
+// before the test's other lines (progress notes such as "round 0: ...").
+func testLog(stdout string, recorded []string) string {
 	var msgs, notes [][]string
 	var cur *[][]string
 	for _, l := range strings.Split(stdout, "\n") {
@@ -91,8 +97,16 @@ func testLog(stdout string) string {
 			cur = nil
 		}
 	}
+	var failures, others [][]string
+	for _, m := range msgs {
+		if beginsRecorded(m[0], recorded) {
+			failures = append(failures, m)
+		} else {
+			others = append(others, m)
+		}
+	}
 	var out []string
-	for _, m := range append(msgs, notes...) {
+	for _, m := range append(append(failures, others...), notes...) {
 		out = append(out, m...)
 	}
 	if len(out) > 20 {
@@ -100,6 +114,26 @@ func testLog(stdout string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// beginsRecorded reports whether the log line (file.go:N: text) is the
+// first line of one of the recorded failures.
+func beginsRecorded(line string, recorded []string) bool {
+	loc := logPrefix.FindStringIndex(line)
+	if loc == nil {
+		return false
+	}
+	text := line[loc[1]:]
+	for _, f := range recorded {
+		first, _, _ := strings.Cut(f, "\n")
+		if first = strings.TrimSpace(first); first != "" && strings.HasPrefix(text, first) {
+			return true
+		}
+	}
+	return false
+}
+
+// logPrefix is the file:line a trimmed log line starts with.
+var logPrefix = regexp.MustCompile(`^\S+\.go:\d+: `)
 
 // note matches the log lines that are not the failure itself.
 var note = regexp.MustCompile(`^\s+\S+\.go:\d+: (Test: |labtest: )`)

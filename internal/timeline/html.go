@@ -64,22 +64,25 @@ type jsBand struct {
 }
 
 type jsData struct {
-	Test     string            `json:"test"`
-	Result   string            `json:"result"`
-	Seed     string            `json:"seed"`
-	Rerun    string            `json:"rerun"`
-	Replay   string            `json:"replay"`
-	Crash    string            `json:"crash"`
-	Stacks   []string          `json:"stacks"`
-	Failures []string          `json:"failures"`
-	End      int64             `json:"end"`
-	Lanes    []string          `json:"lanes"`
-	Topics   []string          `json:"topics"`
-	Colors   map[string]string `json:"colors"`
-	Events   []jsEvent         `json:"events"`
-	Bands    []jsBand          `json:"bands"`
-	Final    []Final           `json:"final"`
-	Links    []jsLink          `json:"links"`
+	Test   string `json:"test"`
+	Result string `json:"result"`
+	Seed   string `json:"seed"`
+	Rerun  string `json:"rerun"`
+	Replay string `json:"replay"`
+	// ReplayRun marks the replay check's own timeline, which reads like
+	// the first run's.
+	ReplayRun bool              `json:"replayRun"`
+	Crash     string            `json:"crash"`
+	Stacks    []string          `json:"stacks"`
+	Failures  []string          `json:"failures"`
+	End       int64             `json:"end"`
+	Lanes     []string          `json:"lanes"`
+	Topics    []string          `json:"topics"`
+	Colors    map[string]string `json:"colors"`
+	Events    []jsEvent         `json:"events"`
+	Bands     []jsBand          `json:"bands"`
+	Final     []Final           `json:"final"`
+	Links     []jsLink          `json:"links"`
 }
 
 type jsLink struct {
@@ -101,6 +104,7 @@ func WriteHTML(w io.Writer, tl *File, opts HTMLOptions) error {
 	}
 	d := jsData{Test: tl.Test, Result: tl.Result, Seed: tl.Seed, Rerun: tl.Rerun, Replay: tl.Replay, Crash: tl.Crash, Stacks: tl.Stacks,
 		Failures: tl.Failures, End: tl.End.Microseconds(), Lanes: tl.Servers, Colors: htmlColors, Final: tl.Final}
+	d.ReplayRun = IsReplay(tl.Path)
 	if len(opts.Filter.Servers) > 0 {
 		d.Lanes = opts.Filter.Servers
 	}

@@ -185,3 +185,109 @@ func eventIndex(tl *File, ev *Event) int {
 	}
 	return -1
 }
+
+// A replay check that did not reproduce leaves two timelines side by side;
+// an instructor opening either page must see which one it is and where the
+// two runs part.
+func TestHTMLReplayPagesInChromium(t *testing.T) {
+	bin := findChromium()
+	if bin == "" {
+		t.Skip("chromium not found; install Debian's chromium (make chromium) to run the page's browser test")
+	}
+	data, err := os.ReadFile(sample)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	first := filepath.Join(dir, "TestTimelineSample-seed42.log")
+	replay := filepath.Join(dir, "TestTimelineSample-seed42"+ReplaySuffix)
+	verdict := "# replay check: reproduced: no: the same seed, run again in a fresh process, failed differently:\n" +
+		"#       The runs part at line 380 of the timeline:\n" +
+		"#         the replay: 0.459122s kv       1      snapshot through 15: 156 bytes\n"
+	withVerdict := strings.Replace(string(data), "#\n# failures", verdict+"#\n# failures", 1)
+	require.NotEqual(t, string(data), withVerdict, "the sample's header has a failures section to put the verdict before")
+	require.NoError(t, os.WriteFile(first, []byte(withVerdict), 0o644))
+	require.NoError(t, os.WriteFile(replay, data, 0o644))
+	pages := map[string]string{}
+	for _, p := range []string{replay, first} {
+		tl, err := ReadFile(p)
+		require.NoError(t, err)
+		page := strings.TrimSuffix(p, ".log") + ".html"
+		f, err := os.Create(page)
+		require.NoError(t, err)
+		require.NoError(t, WriteHTML(f, tl, HTMLOptions{Links: ArtifactLinks(p, page)}))
+		require.NoError(t, f.Close())
+		pages[p] = page
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.Flag("disable-gpu", true))
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(ctx)
+	defer cancelCtx()
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		require.NoError(t, err, "evaluating %s", js)
+		return v
+	}
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+pages[first]), chromedp.WaitVisible("#lanes")))
+	assert.Equal(t, "replay check: reproduced: no: the same seed, run again in a fresh process, failed differently:",
+		eval(`document.querySelector("#replay summary").textContent`))
+	assert.Contains(t, eval(`document.querySelector("#replay pre").textContent`), "The runs part at line 380",
+		"the verdict's details, where the two runs part, are on the page")
+	assert.NotContains(t, eval(`document.getElementById("title").textContent`), "replay check's run", "the first run's page is not the replay's")
+	assert.Equal(t, "file://"+filepath.Join(dir, "TestTimelineSample-seed42.replay.html"),
+		eval(`[...document.querySelectorAll("#links a")].find(a => a.textContent === "replay.html").href`),
+		"the first run's page links to the replay's")
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+pages[replay]), chromedp.WaitVisible("#lanes")))
+	assert.Contains(t, eval(`document.getElementById("title").textContent`), "TestTimelineSample FAIL (the replay check's run)",
+		"the replay's page says it is the replay, whose header otherwise reads like the first run's")
+	assert.Equal(t, "0", eval(`String(document.querySelectorAll("#links a").length)`), "the replay wrote no files of its own here")
+}
+
+// A crashed binary leaves a record with no timeline: its page shows the
+// crash report, not empty lanes that would read as a run in which nothing
+// happened.
+func TestHTMLCrashPageInChromium(t *testing.T) {
+	bin := findChromium()
+	if bin == "" {
+		t.Skip("chromium not found; install Debian's chromium (make chromium) to run the page's browser test")
+	}
+	dir := t.TempDir()
+	record := filepath.Join(dir, "TestBasic4A-seed9.log")
+	require.NoError(t, os.WriteFile(record, []byte("# labtest timeline of TestBasic4A: CRASH\n# seed: 9\n"+
+		"# rerun: go test ./kvraft -run '^TestBasic4A$' -seed 9\n# crash: panic: boom\n#\n"+
+		"# the crash report (each distinct goroutine stack once):\npanic: boom\n\ngoroutine 32 [running]:\nkvraft.(*KVServer).applier()\n"), 0o644))
+	tl, err := ReadFile(record)
+	require.NoError(t, err)
+	require.Equal(t, "CRASH", tl.Result)
+	page := filepath.Join(dir, "TestBasic4A-seed9.html")
+	f, err := os.Create(page)
+	require.NoError(t, err)
+	require.NoError(t, WriteHTML(f, tl, HTMLOptions{}))
+	require.NoError(t, f.Close())
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.Flag("disable-gpu", true))
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(ctx)
+	defer cancelCtx()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitReady(`body[data-ready="yes"]`)))
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`["toolbar", "scroller", "detail", "stacks"].map(id => id + ":" + (document.getElementById(id).offsetParent !== null)).join(" ")`))
+	require.NoError(t, err)
+	assert.Equal(t, "toolbar:false scroller:false detail:false stacks:true", shown, "the crash report shows, the empty lanes and their controls do not")
+}

@@ -31,6 +31,9 @@ type RenderOptions struct {
 	// Stacks shows the goroutine stacks the guards took (a crash's report
 	// is always shown: it is all such a file has).
 	Stacks bool
+	// Files are the run's other files (Artifacts), listed under the
+	// header: the linearizability page is where a failed history is read.
+	Files []string
 }
 
 // topicColors are ANSI-256 colours by topic, as far apart as the topics
@@ -82,8 +85,16 @@ func Render(w io.Writer, tl *File, opts RenderOptions) error {
 	if tl.Seed != "" {
 		fmt.Fprintf(w, "seed %s   rerun: %s\n", tl.Seed, tl.Rerun)
 	}
+	if IsReplay(tl.Path) {
+		fmt.Fprintln(w, dim.Render("(the replay check's run of this seed; the first run's timeline is beside it, without .replay)"))
+	}
 	if tl.Replay != "" {
-		fmt.Fprintf(w, "replay check: %s\n", firstLine(tl.Replay))
+		// All of it: when the failure did not reproduce, the lines after
+		// the first say where the two runs part and the usual causes.
+		fmt.Fprintf(w, "replay check: %s\n", tl.Replay)
+	}
+	if len(opts.Files) > 0 {
+		fmt.Fprintf(w, "this run's files: %s\n", strings.Join(opts.Files, "  "))
 	}
 	for _, f := range tl.Failures {
 		fmt.Fprintln(w, red.Render("FAIL: "+f))

@@ -157,6 +157,35 @@ func TestRenderColumns(t *testing.T) {
 	assert.Contains(t, b.String(), "\x1b[38;5;214m", "election lines are orange")
 }
 
+// A replay check that did not reproduce says where the two runs part on
+// the lines after its first; the terminal shows them, and says which of
+// the two timelines it shows.
+func TestRenderShowsTheReplayCheck(t *testing.T) {
+	tl := readSample(t)
+	tl.Replay = "reproduced: no: the same seed, run again in a fresh process, failed differently:\n    The runs part at line 380 of the timeline:"
+	var b bytes.Buffer
+	require.NoError(t, Render(&b, tl, RenderOptions{Width: 120, Color: ColorNever}))
+	assert.Contains(t, b.String(), "failed differently:\n    The runs part at line 380", "the verdict's details are shown")
+	assert.NotContains(t, b.String(), "the replay check's run", "the first run's timeline is not the replay's")
+
+	tl.Path = "testlogs/TestTimelineSample-seed42.replay.log"
+	tl.Replay = ""
+	b.Reset()
+	require.NoError(t, Render(&b, tl, RenderOptions{Width: 120, Color: ColorNever}))
+	assert.Contains(t, b.String(), "(the replay check's run of this seed", "the replay's timeline says it is the replay")
+}
+
+func TestRenderListsTheRunsFiles(t *testing.T) {
+	tl := readSample(t)
+	var b bytes.Buffer
+	files := []string{"testlogs/TestTimelineSample-seed42-linearizability.html", "testlogs/TestTimelineSample-seed42.replay.log"}
+	require.NoError(t, Render(&b, tl, RenderOptions{Width: 120, Color: ColorNever, Files: files}))
+	assert.Contains(t, b.String(), "\nthis run's files: "+files[0]+"  "+files[1]+"\n", "the header lists the run's other files")
+	b.Reset()
+	require.NoError(t, Render(&b, tl, RenderOptions{Width: 120, Color: ColorNever}))
+	assert.NotContains(t, b.String(), "this run's files", "no list when there is nothing beside the timeline")
+}
+
 func TestRenderFilteredToOneServer(t *testing.T) {
 	tl := readSample(t)
 	var b bytes.Buffer
