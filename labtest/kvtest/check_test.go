@@ -2,6 +2,7 @@ package kvtest
 
 import (
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -205,8 +206,46 @@ func TestAnnotationsShareTheHistoryTimeBase(t *testing.T) {
 		assert.Zero(t, before.End)
 
 		down := byDesc["down"]
-		assert.Equal(t, "0", down.Tag)
+		assert.Equal(t, "server 0", down.Tag, "a server's row says it is a server's, not client 0's")
 		assert.InDelta(t, float64(time.Second), float64(down.Start), float64(time.Millisecond))
 		assert.InDelta(t, float64(3*time.Second), float64(down.End), float64(time.Millisecond))
 	})
+}
+
+// The picture gives tags rows in the order they first appear: the test's
+// actions, leaders and partitions come first, then the servers by number.
+func TestAnnotationRowsReadInAFixedOrder(t *testing.T) {
+	cluster.Run(t, cluster.Budget{}, func(w *cluster.World) {
+		g := cluster.NewGroup(w, cluster.GroupSpec[*mapServer]{
+			N: 11,
+			Start: func(inc *cluster.Incarnation) (*mapServer, []any) {
+				s := startMapServer(inc, noFlaw)
+				return s, []any{s}
+			},
+			Kill: (*mapServer).Kill,
+		})
+		g.StartAll()
+		h := NewHistory(w)
+		for _, i := range []int{10, 2, 0} {
+			g.Crash(i)
+			time.Sleep(time.Millisecond)
+			g.Start(i)
+		}
+		w.Action("late action")
+		var rows []string
+		for _, a := range h.annotations() {
+			if !slices.Contains(rows, a.Tag) {
+				rows = append(rows, a.Tag)
+			}
+		}
+		assert.Equal(t, []string{"test", "server 0", "server 2", "server 10"}, rows)
+	})
+}
+
+func TestNaturalCompareTakesDigitsAsNumbers(t *testing.T) {
+	sorted := []string{"leader", "s2", "s10", "s100-1", "s100-10", "s101-0", "server 007x", "server 7y"}
+	shuffled := slices.Clone(sorted)
+	slices.Reverse(shuffled)
+	slices.SortFunc(shuffled, naturalCompare)
+	assert.Equal(t, sorted, shuffled)
 }

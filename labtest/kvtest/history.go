@@ -1,7 +1,10 @@
 package kvtest
 
 import (
+	"cmp"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -114,9 +117,19 @@ func (h *History) appendSpans(key string) map[string]callSpan {
 // annotations converts the world's annotations to the history's time base.
 // Those that started before the history are clamped to its start: a server
 // that went down earlier is still down when the first operation begins.
+//
+// The picture gives each tag a row, in the order the tags first appear;
+// the annotations come out sorted so that the rows read the test's
+// actions, the leaders, the partitions, then the servers in numeric order
+// (server 2 before server 10), each server labelled as one: a bare "1"
+// read as client 1.
 func (h *History) annotations() []porcupine.Annotation {
+	anns := h.w.Annotations()
+	slices.SortStableFunc(anns, func(a, b cluster.Annotation) int {
+		return compareRows(rowOf(a), rowOf(b))
+	})
 	var out []porcupine.Annotation
-	for _, a := range h.w.Annotations() {
+	for _, a := range anns {
 		start := max(a.Start.Sub(h.origin).Nanoseconds(), 0)
 		end := start
 		if !a.End.IsZero() {
@@ -124,7 +137,7 @@ func (h *History) annotations() []porcupine.Annotation {
 		}
 		out = append(out, porcupine.Annotation{
 			Annotation:      true,
-			Tag:             a.Tag,
+			Tag:             rowOf(a).label,
 			Start:           start,
 			End:             end,
 			Description:     a.Desc,
@@ -147,4 +160,69 @@ func annotationColor(a cluster.Annotation) string {
 		return "#fff9c4"
 	}
 	return ""
+}
+
+// row is where an annotation goes in the picture: its rank among the kinds
+// of rows, and its label.
+type row struct {
+	rank  int
+	label string
+}
+
+func rowOf(a cluster.Annotation) row {
+	switch a.Kind {
+	case cluster.Action:
+		return row{0, a.Tag}
+	case cluster.Leading:
+		return row{1, a.Tag}
+	case cluster.Partitioned:
+		return row{2, a.Tag}
+	case cluster.Down, cluster.Disconnected:
+		if _, err := strconv.Atoi(a.Tag); err == nil {
+			return row{3, "server " + a.Tag}
+		}
+		return row{3, a.Tag}
+	}
+	return row{4, a.Tag}
+}
+
+// compareRows orders rows by rank, then by label with runs of digits
+// compared as numbers.
+func compareRows(a, b row) int {
+	if c := cmp.Compare(a.rank, b.rank); c != 0 {
+		return c
+	}
+	return naturalCompare(a.label, b.label)
+}
+
+// naturalCompare compares strings with each run of digits taken as a
+// number: "server 2" before "server 10", "s100-1" before "s101-0".
+func naturalCompare(a, b string) int {
+	for a != "" && b != "" {
+		da, db := digitsPrefix(a), digitsPrefix(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if c := cmp.Compare(len(na), len(nb)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return cmp.Compare(a[0], b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+func digitsPrefix(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }
