@@ -3,6 +3,7 @@ package porcupine
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -138,6 +139,17 @@ func (li *LinearizationInfo) PartialLinearizationsOperations() [][][]Operation {
 // AddAnnotations adds annotations to show in the visualization.
 func (li *LinearizationInfo) AddAnnotations(annotations []Annotation) {
 	li.annotations = append(li.annotations, annotations...)
+}
+
+// SetClock says what the history's timestamps measure, for Visualize: the
+// page then shows a timestamp t as the time (t - zero) × unit, in seconds
+// (a test's log, say, counts from its own start), instead of as a bare
+// number. A unit of 0 goes back to bare numbers.
+func (li *LinearizationInfo) SetClock(unit time.Duration, zero int64) {
+	li.clock = nil
+	if unit > 0 {
+		li.clock = &visClock{Unit: int64(unit), Zero: strconv.FormatInt(zero, 10)}
+	}
 }
 
 // String summarises an UnknownReason.

@@ -109,6 +109,7 @@ type LinearizationInfo struct {
 	partitions  []partitionInfo
 	annotations []Annotation
 	unknown     *UnknownReason // set when the verdict is Unknown
+	clock       *visClock      // see SetClock; nil for bare numbers
 }
 
 // partitionInfo is one partition's part of a LinearizationInfo.

@@ -39,6 +39,14 @@ const (
 	visFlagNextLegal = 4
 )
 
+// visClock is what the timestamps measure (LinearizationInfo.SetClock): a
+// timestamp t is the time (t - Zero) × Unit nanoseconds. Zero is a string
+// for the reason Base is.
+type visClock struct {
+	Unit int64  `json:"unit"`
+	Zero string `json:"zero"`
+}
+
 type visDoc struct {
 	Version int         `json:"v"`
 	Verdict CheckResult `json:"verdict"`
@@ -47,6 +55,7 @@ type visDoc struct {
 	// (Unix nanoseconds, say) do not survive a float64; every other time in
 	// the document is relative to it.
 	Base    string    `json:"base"`
+	Clock   *visClock `json:"clock,omitempty"`
 	Strings []string  `json:"s"`
 	Clients []int     `json:"clients"`
 	Tags    []int     `json:"tags"` // string ids, one row each
@@ -234,7 +243,7 @@ func visVerdict(info LinearizationInfo) CheckResult {
 
 func visBuild(model Model, info LinearizationInfo) *visDoc {
 	strs := &visStringTable{ids: map[string]int{}}
-	doc := &visDoc{Version: 1, Verdict: visVerdict(info), Tags: []int{}, Ann: []int64{}, Parts: []visPart{}}
+	doc := &visDoc{Version: 1, Verdict: visVerdict(info), Clock: info.clock, Tags: []int{}, Ann: []int64{}, Parts: []visPart{}}
 	if u := info.unknown; u != nil {
 		doc.Unknown = &visUnknown{u.Cause, u.Detail, u.Explored, u.LongestPrefix, u.Partition}
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -291,4 +292,20 @@ func visCheck(t *testing.T, info LinearizationInfo) LinearizationInfo {
 	require.Nil(t, got.Unknown(), "the checker gave up")
 	got.AddAnnotations(info.annotations)
 	return got
+}
+
+// With a clock, the page tells times as the test's seconds, as its log
+// does, rather than as bare timestamps.
+func TestVisualizeTellsTimeByTheClock(t *testing.T) {
+	bin := visNeedChromium(t)
+	info := visIllegalInfo()
+	info.SetClock(time.Millisecond, -2000) // timestamps are milliseconds since 2s into the test
+	page := filepath.Join(t.TempDir(), "clock.html")
+	require.NoError(t, VisualizePath(visKVModel(), info, page))
+	dom := visChromium(t, bin, 90*time.Second, "--window-size=1400,900", "--dump-dom", "file://"+page)
+	ticks := regexp.MustCompile(`>t=([^<]*)<`).FindAllStringSubmatch(dom, -1)
+	require.NotEmpty(t, ticks, "the page has time ticks")
+	for _, m := range ticks {
+		assert.Regexp(t, `^2\.0[0-9]{2}000s(  \([0-9]+\))?$`, m[1], "a time in the test's seconds, the raw timestamp beside it in details (timestamps 0..99 ms after 2s)")
+	}
 }

@@ -81,6 +81,7 @@ func (h *History) verdict(o CheckOptions) verdict {
 	case porcupine.Ok:
 	case porcupine.Illegal:
 		info.AddAnnotations(h.annotations())
+		info.SetClock(time.Nanosecond, -h.into.Nanoseconds())
 		summary := illegalSummary(v.ops, v.unknown)
 		if hint := appliedTwice(ops); hint != "" {
 			summary += "; " + hint

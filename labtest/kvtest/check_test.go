@@ -58,6 +58,7 @@ func TestStaleReadsAreIllegalAndDrawnWithTheAnnotations(t *testing.T) {
 	cluster.Run(t, cluster.Budget{}, func(w *cluster.World) {
 		g := mapGroup(w, staleReads)
 		newClerk := mapClerks(g)
+		time.Sleep(1500 * time.Millisecond)
 		h := NewHistory(w)
 		w.Action("stale reads begin")
 		// Each client reads its own key three times after each write:
@@ -86,6 +87,7 @@ func TestStaleReadsAreIllegalAndDrawnWithTheAnnotations(t *testing.T) {
 		assert.NotEmpty(t, html)
 		assert.Contains(t, string(html), "stale reads begin", "the test's actions are drawn on the picture")
 		assert.Contains(t, string(html), "start server 0", "so are the harness's own actions, from before the history began")
+		assert.Regexp(t, `"clock":\{"unit":1,"zero":"-15[0-9]{8}"\}`, string(html), "the picture tells times in the test's seconds, as the timeline does")
 	}, labtest.WithSeed(1))
 }
 

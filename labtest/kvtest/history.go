@@ -19,6 +19,9 @@ import (
 type History struct {
 	w      *cluster.World
 	origin time.Time
+	// into is how far into the test the history began: the picture tells
+	// times as the timeline does, in the test's seconds
+	into time.Duration
 
 	mu      sync.Mutex
 	last    int64 // the latest timestamp handed out
@@ -28,7 +31,7 @@ type History struct {
 
 // NewHistory starts an empty history of w.
 func NewHistory(w *cluster.World) *History {
-	return &History{w: w, origin: time.Now()}
+	return &History{w: w, origin: time.Now(), into: w.H.Elapsed()}
 }
 
 // Record returns a Clerk that makes ck's calls as client clientID and

@@ -39,7 +39,18 @@ function absTime(rel) {
   // Base is a decimal string because int64 timestamps exceed 2^53.
   try { return (BigInt(D.base) + BigInt(rel)).toString(); } catch (e) { return String(rel); }
 }
+// clockText is a timestamp relative to Base as the time it stands for
+// (see SetClock), in seconds, or null without a clock.
+function clockText(rel) {
+  if (!D.clock) return null;
+  try {
+    var ns = (BigInt(D.base) + BigInt(rel) - BigInt(D.clock.zero)) * BigInt(D.clock.unit);
+    return (Number(ns) / 1e9).toFixed(6) + 's';
+  } catch (e) { return null; }
+}
 function fmtRel(v) {
+  var c = clockText(v);
+  if (c !== null) return c;
   var a = Math.abs(v);
   if (a < 10000) return String(v);
   var units = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
@@ -384,7 +395,7 @@ function opDetails(g, i) {
   function row(k, v, code) { el('dt', { text: k }, dl); var dd = el('dd', null, dl); if (code) el('code', { text: v }, dd); else dd.textContent = v; }
   row('operation', str(ops[b + OP_DESC]), true);
   var unk = ops[b + OP_FLAGS] & F_UNKNOWN;
-  function when(rel) { return 't=' + fmtRel(rel) + (D.base !== '0' || Math.abs(rel) >= 10000 ? '  (' + absTime(rel) + ')' : ''); }
+  function when(rel) { return 't=' + fmtRel(rel) + (D.clock || D.base !== '0' || Math.abs(rel) >= 10000 ? '  (' + absTime(rel) + ')' : ''); }
   row('call', when(ops[b + OP_CT]));
   row('return', unk ? 'never observed: it may take effect at any time after its call, or never' : when(ops[b + OP_RT]));
   var home = ops[b + OP_HOME];
