@@ -58,6 +58,22 @@ func regStep(state, input, output any) (bool, any) {
 	return ok && out == st, st
 }
 
+// coarseReg is a register state that also counts puts, which its Equal
+// ignores: content hashing (a model without Hash) then tells Equal states
+// apart, and the checker must notice and stop hashing states midway.
+type coarseReg struct{ v, puts int }
+
+func coarseStep(state, input, output any) (bool, any) {
+	st := state.(coarseReg)
+	ok, next := regStep(st.v, input, output)
+	if input.(regIn).put {
+		st.puts = (st.puts + 1) % 4
+	}
+	return ok, coarseReg{next.(int), st.puts}
+}
+
+func coarseEqual(a, b any) bool { return a.(coarseReg).v == b.(coarseReg).v }
+
 // regOp is one operation of a register history, as simulateRegister makes
 // it: the get's output is the value it read.
 type regOp struct {
@@ -135,6 +151,7 @@ type fuzzCase struct {
 	index    int
 	name     string
 	register bool
+	coarse   bool // register states are coarseReg, and ours gets no Hash
 	noHash   bool // ours gets no Hash: the hash derived from the states' content
 	opts     ours.Options
 	oursOps  []ours.Operation
@@ -168,6 +185,7 @@ func genCase(r *rand.Rand, index int) *fuzzCase {
 	}
 	if r.IntN(2) == 0 {
 		c.register = true
+		c.coarse = r.IntN(3) == 0
 		values := between(r, 2, 8)
 		var h []regOp
 		for {
@@ -176,7 +194,7 @@ func genCase(r *rand.Rand, index int) *fuzzCase {
 				break
 			}
 		}
-		c.name = fmt.Sprintf("register clients=%d ops=%d values=%d unknown=%.2f corrupt=%v", clients, n, values, unknown, corrupted)
+		c.name = fmt.Sprintf("register clients=%d ops=%d values=%d unknown=%.2f corrupt=%v coarse=%v", clients, n, values, unknown, corrupted, c.coarse)
 		c.parts = 1
 		for _, o := range h {
 			oo := ours.Operation{ClientId: o.client, Input: o.in, Call: o.call, Output: o.out, Return: o.ret, Unknown: o.unknown}
@@ -233,14 +251,17 @@ func regText(h []regOp) string {
 // oursFuzzModel is c's model for ours; step, if not nil, replaces Step.
 func (c *fuzzCase) oursFuzzModel(step func(state, input, output any) (bool, any)) ours.Model {
 	var m ours.Model
-	if c.register {
+	switch {
+	case c.coarse:
+		m = ours.Model{Init: func() any { return coarseReg{} }, Step: coarseStep, Equal: coarseEqual}
+	case c.register:
 		m = ours.Model{
 			Init:  func() any { return 0 },
 			Step:  regStep,
 			Equal: func(a, b any) bool { return a.(int) == b.(int) },
 			Hash:  func(s any) uint64 { return uint64(s.(int)) * 0x9e3779b97f4a7c15 },
 		}
-	} else {
+	default:
 		m = oursModel()
 	}
 	if c.noHash {
@@ -253,6 +274,9 @@ func (c *fuzzCase) oursFuzzModel(step func(state, input, output any) (bool, any)
 }
 
 func (c *fuzzCase) refFuzzModel() ref.Model {
+	if c.coarse {
+		return ref.Model{Init: func() any { return coarseReg{} }, Step: coarseStep, Equal: coarseEqual}
+	}
 	if c.register {
 		return ref.Model{
 			Init:  func() any { return 0 },
@@ -541,16 +565,24 @@ func stopMidway(r *rand.Rand, s *fuzzCase) (string, ours.Result, error) {
 	events := r.IntN(2) == 0
 	switch r.IntN(3) {
 	case 0:
-		opts.Timeout = []time.Duration{time.Nanosecond, 20 * time.Microsecond, 200 * time.Microsecond, time.Millisecond}[r.IntN(4)]
+		opts.Timeout = []time.Duration{time.Nanosecond, 20 * time.Microsecond, 200 * time.Microsecond, time.Millisecond, 5 * time.Millisecond}[r.IntN(5)]
 		res, err := s.check(events, opts, nil)
 		return "timeout", res, err
 	case 1:
+		// mostly a few kilobytes, reached at once; sometimes up to a
+		// few megabytes, reached in a longer search
 		opts.MemoryLimit = int64(between(r, 1, 16<<10))
+		if r.IntN(3) == 0 {
+			opts.MemoryLimit = int64(between(r, 16<<10, 4<<20))
+		}
 		res, err := s.check(events, opts, nil)
 		return "memory", res, err
 	}
 	m := s.oursFuzzModel(nil)
 	after := int64(between(r, 1, 600))
+	if r.IntN(4) == 0 {
+		after = int64(between(r, 600, 20000))
+	}
 	var calls atomic.Int64
 	step := func(state, input, output any) (bool, any) {
 		if calls.Add(1) == after {
