@@ -320,16 +320,17 @@ func (c *fuzzCase) refFuzzModel() ref.Model {
 	return m
 }
 
-// eventOrder is the order of c's calls and returns as events: by time,
-// calls before returns at the same instant (closed intervals), then by
-// operation; an unknown operation's return (the reference's, at
-// MaxInt64) comes last.
+// eventAt is a call or return of operation i at time t.
 type eventAt struct {
 	t   int64
 	ret bool
 	i   int
 }
 
+// eventOrder is the order of the operations' calls and returns as events:
+// by time, calls before returns at the same instant (closed intervals),
+// then by operation; an unknown operation's return (the reference's, at
+// MaxInt64) comes last.
 func eventOrder(ops []ref.Operation) []eventAt {
 	var ats []eventAt
 	for i, o := range ops {
