@@ -135,3 +135,76 @@ func nineteenOps() []op {
 	}
 	return h
 }
+
+// TestSlowRequestsLeaveEarliestCallFirstInCharge is a linearizable one-key
+// history of 43 operations whose few long requests make its returns lean
+// slightly to latest call first (lifoness 0.55), the wrong order for it:
+// with latest call first the primary from 0.5 on, it took 10.1 million
+// steps to the reference's 1.07 million.
+func TestSlowRequestsLeaveEarliestCallFirstInCharge(t *testing.T) {
+	type row struct {
+		client    int
+		call, ret int64
+		op        byte
+		v         string
+		unknown   bool
+	}
+	rows := []row{
+		{6, 7, 14, 'g', "", false},
+		{11, 10, 21, 'a', "5.", false},
+		{4, 5, 23, 'a', "6.", false},
+		{6, 22, 32, 'g', "5.6.", false},
+		{4, 30, 54, 'a', "9.", false},
+		{3, 32, 48, 'g', "36.", false},
+		{4, 86, 98, 'a', "20.", true},
+		{9, 130, 151, 'a', "26.", false},
+		{10, 41, 49, 'a', "31.", false},
+		{1, 59, 73, 'g', "36.9.31.55.39.", false},
+		{0, 25, 30, 'g', "5.6.", false},
+		{0, 31, 46, 'p', "36.", false},
+		{9, 159, 161, 'g', "95.", false},
+		{10, 53, 68, 'a', "39.", false},
+		{0, 73, 84, 'g', "36.9.31.55.39.", false},
+		{3, 70, 83, 'g', "36.9.31.55.39.", false},
+		{2, 2, 195, 'g', "36.9.31.55.39.83.62.", false},
+		{10, 77, 98, 'g', "36.9.31.55.39.83.", false},
+		{4, 106, 129, 'g', "", true},
+		{3, 121, 140, 'a', "54.", true},
+		{8, 37, 54, 'a', "55.", false},
+		{4, 112, 333, 'a', "56.", false},
+		{6, 84, 95, 'a', "62.", false},
+		{7, 63, 76, 'g', "36.9.31.55.39.", false},
+		{9, 163, 171, 'g', "95.", false},
+		{7, 100, 114, 'a', "69.", true},
+		{9, 178, 439, 'g', "95.56.106.96.82.", false},
+		{2, 225, 249, 'g', "95.56.106.96.", false},
+		{11, 121, 148, 'a', "75.", false},
+		{7, 131, 136, 'g', "36.9.31.55.39.83.62.69.105.75.", false},
+		{0, 89, 98, 'g', "36.9.31.55.39.83.62.", false},
+		{5, 322, 343, 'a', "81.", true},
+		{2, 256, 261, 'a', "82.", false},
+		{1, 75, 84, 'a', "83.", false},
+		{4, 370, 539, 'a', "88.", false},
+		{0, 134, 203, 'p', "93.", false},
+		{8, 135, 146, 'p', "95.", false},
+		{0, 212, 227, 'a', "96.", true},
+		{6, 142, 146, 'a', "97.", false},
+		{1, 100, 116, 'a', "105.", true},
+		{1, 101, 272, 'a', "106.", false},
+		{10, 212, 224, 'g', "95.56.", false},
+		{2, 284, 442, 'g', "95.56.106.96.82.", false},
+	}
+	h := make([]op, len(rows))
+	for i, r := range rows {
+		h[i] = op{client: r.client, call: r.call, ret: r.ret, unknown: r.unknown, in: kvIn{op: r.op, key: "0", value: r.v}}
+		if r.op == 'g' {
+			h[i].in, h[i].out = kvIn{op: 'g', key: "0"}, kvOut{value: r.v}
+		}
+	}
+	v, refSteps := refCheck(t, h)
+	require.Equal(t, ref.Ok, v)
+	res := oursCheck(t, h)
+	require.Equal(t, ours.Ok, res.Verdict)
+	t.Logf("steps: reference %d, ours %d", refSteps, res.Explored)
+	assert.LessOrEqual(t, float64(res.Explored), 1.5*float64(refSteps))
+}
