@@ -35,6 +35,26 @@ func findChromium() string {
 
 type rect struct{ X, Y, W, H float64 }
 
+// browser starts headless chromium with its profile under dir, for at
+// most 90 seconds, and returns the context to drive it with; the test's
+// cleanup stops it.
+func browser(t *testing.T, bin, dir string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.WindowSize(1400, 700), chromedp.Flag("disable-gpu", true))
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox) // chromium refuses to run as root with its sandbox
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelCtx := chromedp.NewContext(ctx)
+	t.Cleanup(cancelCtx)
+	return ctx
+}
+
 func (r rect) center() (float64, float64) { return r.X + r.W/2, r.Y + r.H/2 }
 
 func TestHTMLPageInChromium(t *testing.T) {
@@ -53,18 +73,7 @@ func TestHTMLPageInChromium(t *testing.T) {
 	require.NoError(t, WriteHTML(f, tl, HTMLOptions{Links: []Link{{"linearizability.html", picture}}}))
 	require.NoError(t, f.Close())
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.WindowSize(1400, 700), chromedp.Flag("disable-gpu", true))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox) // chromium refuses to run as root with its sandbox
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(ctx)
-	defer cancelCtx()
+	ctx := browser(t, bin, dir)
 
 	eval := func(js string) string {
 		t.Helper()
@@ -218,17 +227,7 @@ func TestHTMLReplayPagesInChromium(t *testing.T) {
 		pages[p] = page
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.Flag("disable-gpu", true))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(ctx)
-	defer cancelCtx()
+	ctx := browser(t, bin, dir)
 	eval := func(js string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
@@ -274,17 +273,7 @@ func TestHTMLCrashPageInChromium(t *testing.T) {
 	require.NoError(t, WriteHTML(f, tl, HTMLOptions{}))
 	require.NoError(t, f.Close())
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.Flag("disable-gpu", true))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(ctx)
-	defer cancelCtx()
+	ctx := browser(t, bin, dir)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitReady(`body[data-ready="yes"]`)))
 	shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](
 		`["toolbar", "scroller", "detail", "stacks"].map(id => id + ":" + (document.getElementById(id).offsetParent !== null)).join(" ")`))
