@@ -72,7 +72,7 @@ Files:
 // linking to the run's other files, so that a failed run's folder opens in
 // a browser with nothing to run first.
 func (o *Options) writeTimelinePages(dest string) {
-	logs, _ := filepath.Glob(filepath.Join(globEscape(dest), "*.log"))
+	logs := timelineFiles(dest)
 	// The replay check's timelines first: a run's page links to its
 	// replay's page only if that exists when the run's is written.
 	sort.SliceStable(logs, func(i, j int) bool { return timeline.IsReplay(logs[i]) && !timeline.IsReplay(logs[j]) })
@@ -97,7 +97,7 @@ func (o *Options) writeTimelinePages(dest string) {
 // recordedFailures returns the failures the harness wrote into the
 // timelines of a run's folder (a multi-seed test writes one per seed).
 func recordedFailures(dir string) []string {
-	logs, _ := filepath.Glob(filepath.Join(globEscape(dir), "*.log"))
+	logs := timelineFiles(dir)
 	var out []string
 	for _, p := range logs {
 		if timeline.IsReplay(p) {
@@ -119,10 +119,17 @@ func recordedFailures(dir string) []string {
 	return out
 }
 
-// globEscape quotes the characters filepath.Glob treats specially.
-func globEscape(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)
-	return r.Replace(s)
+// timelineFiles lists the .log files of dir, in name order: the run's
+// timelines, and its replay check's.
+func timelineFiles(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".log") {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out
 }
 
 // rewritePaths replaces old with new in the text files (timelines and
